@@ -1,0 +1,205 @@
+// Package dialect is the seam between dbrelay's database-neutral code (the
+// schema applier, the listener, the command line) and each database. A
+// Dialect owns every SQL statement for its database; the rest of dbrelay
+// never writes SQL. Adding a database means one new package under dialect/.
+//
+// Implementations: dialect/postgres and dialect/sqlserver. They register
+// themselves by URL scheme; Open picks one from a dburl-style URL.
+package dialect
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/dbrelay/dbrelay/channel"
+	"github.com/golang-migrate/migrate/v4/database"
+)
+
+// Dialect is everything that differs between databases. Methods taking a
+// Querier work inside or outside a transaction.
+type Dialect interface {
+	// Name is the directory name of this dialect's SQL: "postgres" or
+	// "sqlserver" (sql/<name>, procedures/<name>, …).
+	Name() string
+
+	Schema
+	Admin
+
+	// NewQueue prepares the listener's statements on db.
+	NewQueue(ctx context.Context, db *sql.DB) (Queue, error)
+
+	// Explain turns a driver error into one a user can act on (naming
+	// what was wrong and what to do), keeping the original wrapped. It
+	// returns err unchanged when it has nothing to add.
+	Explain(err error) error
+}
+
+// Schema is what the applier needs: golang-migrate's driver, the migration
+// version, and the repeatable objects' catalog.
+type Schema interface {
+	// MigrationDriver returns golang-migrate's driver for db with the
+	// version table in schema relay, creating that schema first if needed.
+	MigrationDriver(ctx context.Context, db *sql.DB) (database.Driver, error)
+	// AfterDown removes what the down migrations cannot (the version table
+	// and schema relay itself) once every down migration has run.
+	AfterDown(ctx context.Context, db *sql.DB) error
+	// MigrationVersion reads the version table without taking golang-migrate's
+	// lock. ok is false when dbrelay was never installed.
+	MigrationVersion(ctx context.Context, q Querier) (version uint, dirty, ok bool, err error)
+	// Batches splits one object file into the statements to execute in
+	// order (PostgreSQL: the whole file; SQL Server: split on GO).
+	Batches(file string) ([]string, error)
+	// BeginObjects starts the transaction in which object files are applied,
+	// holding a lock so two `migrate up` cannot interleave.
+	BeginObjects(ctx context.Context, db *sql.DB) (*sql.Tx, error)
+	// Definition returns the database's current definition of an object,
+	// as text that changes when the object is replaced or altered; ok is
+	// false when the object does not exist.
+	Definition(ctx context.Context, q Querier, obj Object) (def string, ok bool, err error)
+	// RecordObject and RecordedObjects keep relay.schema_object.
+	RecordObject(ctx context.Context, q Querier, rec ObjectRecord) error
+	RecordedObjects(ctx context.Context, q Querier) ([]ObjectRecord, error)
+}
+
+// Admin is what the command line does besides migrating and listening.
+type Admin interface {
+	// Push calls relay.push in its own transaction and returns the ids of
+	// the messages it enqueued.
+	Push(ctx context.Context, db *sql.DB, sender, receivers, title, context string) ([]int64, error)
+	// Retry sets the given messages back to pending and due now, keeping
+	// their attempts, and returns the ids it changed. Only dead, cancelled
+	// and pending messages are retried; sent and in-flight ones are left.
+	Retry(ctx context.Context, db *sql.DB, ids []int64) ([]int64, error)
+	// RetryDead does the same for every dead message (of one channel when
+	// channel is not "").
+	RetryDead(ctx context.Context, db *sql.DB, channel string) ([]int64, error)
+	// Counts returns message counts by channel and status.
+	Counts(ctx context.Context, db *sql.DB) ([]Count, error)
+	// Backlog returns the number of due messages and how long the oldest of
+	// them has been due.
+	Backlog(ctx context.Context, db *sql.DB) (Backlog, error)
+}
+
+// Queue is the listener's hot path. One Queue per listener process; it is
+// safe for concurrent use.
+type Queue interface {
+	// Claim leases up to n due messages for lease, marking them sending
+	// under token (unique per claim: the fence of their write-back), and
+	// returns them oldest due first.
+	Claim(ctx context.Context, token string, n int, lease time.Duration) ([]Claimed, error)
+	// Finish writes back a batch of outcomes in one statement and one
+	// transaction, each fenced by id and claim token, and records every
+	// attempt in relay.delivery. It returns the ids whose fence held; the
+	// others were taken over by another listener after their lease ran out.
+	Finish(ctx context.Context, outcomes []Outcome) (written []int64, err error)
+	// Channels loads relay.channel.
+	Channels(ctx context.Context) ([]channel.Channel, error)
+	// Close releases prepared statements.
+	Close() error
+}
+
+// Querier is satisfied by *sql.DB, *sql.Conn and *sql.Tx.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Claimed is a message leased to this listener.
+type Claimed struct {
+	channel.Message
+	Token string // the claim's fence: write-backs must present it
+}
+
+// Status values of relay.message.
+const (
+	StatusPending   = "pending"
+	StatusSending   = "sending"
+	StatusSent      = "sent"
+	StatusDead      = "dead"
+	StatusCancelled = "cancelled"
+)
+
+// Outcome is the write-back for one claimed message.
+type Outcome struct {
+	ID    int64
+	Token string
+	// Status is the message's new status: StatusSent, StatusDead, or
+	// StatusPending (retry after RetryIn, or a release).
+	Status  string
+	RetryIn time.Duration // with StatusPending: delay before the next attempt
+	// Released means the message was claimed but never attempted (the
+	// listener is shutting down, or cannot deliver on this channel yet): the
+	// claim's attempt is given back and no delivery row is written.
+	Released bool
+	// The attempt, when there was one.
+	Attempt   int
+	StartedAt time.Time
+	Duration  time.Duration
+	Result    channel.Result
+}
+
+// Count is one line of `dbrelay status`.
+type Count struct {
+	Channel string
+	Status  string
+	N       int64
+}
+
+// Backlog summarises due messages.
+type Backlog struct {
+	Due       int64         // messages whose next_attempt_at has passed
+	OldestDue time.Duration // how long the oldest due message has waited since it became due
+}
+
+// ObjectRecord is a row of relay.schema_object.
+type ObjectRecord struct {
+	Path       string // e.g. "procedures/postgres/push.sql"
+	Objects    string // the objects the file defines, space separated
+	FileSHA256 string
+	DBSHA256   string
+	AppliedAt  time.Time
+}
+
+// Object is a database object a file defines.
+type Object struct {
+	Kind  string // "function", "procedure", "view", "trigger"
+	Name  string // schema-qualified, as written in the file, e.g. "relay.push"
+	Table string // for triggers: the table, schema-qualified
+}
+
+// ErrSchema reports a database whose schema this binary cannot work with.
+var ErrSchema = errors.New("schema not compatible")
+
+// Explained is a driver error rewritten for people: Msg says what went wrong
+// and what to do; Err is the driver's error, still reachable with errors.As.
+type Explained struct {
+	Msg string
+	Err error
+}
+
+func (e *Explained) Error() string { return e.Msg }
+func (e *Explained) Unwrap() error { return e.Err }
+
+// ArgumentError is a bad argument rejected by relay.push, relay.enqueue or
+// the relay.message validation: the database's own message (which names the
+// argument), its error code (SQLSTATE on PostgreSQL, error number on SQL
+// Server) and its hint.
+type ArgumentError struct {
+	Code    string
+	Message string
+	Hint    string
+	Err     error
+}
+
+func (e *ArgumentError) Error() string {
+	s := e.Message + " (" + e.Code + ")"
+	if e.Hint != "" {
+		s += ". " + e.Hint
+	}
+	return s
+}
+
+func (e *ArgumentError) Unwrap() error { return e.Err }

@@ -1,0 +1,119 @@
+package dialect
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/xo/dburl"
+)
+
+// Opener connects to one kind of database. Dialect packages register one
+// with Register in an init function.
+type Opener interface {
+	Dialect
+	// Connect opens a pool for a URL already parsed by dburl; it may adjust
+	// the DSN (PostgreSQL: default sslmode=prefer, as psql does).
+	Connect(u *dburl.URL) (db *sql.DB, dsn string, err error)
+}
+
+var (
+	mu       sync.Mutex
+	openers  = map[string]Opener{}
+	errNoURL = errors.New("no database URL: pass --database-url or set DATABASE_URL (e.g. postgres://user:password@host:5432/dbname or sqlserver://user:password@host:1433?database=dbname)")
+)
+
+// Register makes a dialect available under dburl's dialect name
+// ("postgres", "sqlserver").
+func Register(name string, o Opener) {
+	mu.Lock()
+	defer mu.Unlock()
+	openers[name] = o
+}
+
+// Conn is an open database with its dialect.
+type Conn struct {
+	Dialect Dialect
+	DB      *sql.DB
+	DSN     string // the driver's connection string, for connections outside the pool (LISTEN)
+}
+
+// Open parses a dburl-style URL (postgres://, pg:, sqlserver://, ms:, …),
+// picks its dialect and opens a pool. It does not connect: call Ping.
+func Open(rawURL string) (*Conn, error) {
+	if strings.TrimSpace(rawURL) == "" {
+		return nil, errNoURL
+	}
+	u, err := dburl.Parse(rawURL)
+	if err != nil {
+		var uerr *url.Error // its text repeats the URL, password included
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return nil, fmt.Errorf("database URL %q: %v; write it as postgres://user:password@host:5432/dbname or sqlserver://user:password@host:1433?database=dbname", Redact(rawURL), err)
+	}
+	mu.Lock()
+	o, ok := openers[u.Dialect]
+	mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("database URL %q: dbrelay supports %s, not %q", Redact(rawURL), strings.Join(Names(), " and "), u.Dialect)
+	}
+	db, dsn, err := o.Connect(u)
+	if err != nil {
+		return nil, fmt.Errorf("database URL %q: %w", Redact(rawURL), err)
+	}
+	return &Conn{Dialect: o, DB: db, DSN: dsn}, nil
+}
+
+// Ping checks that the database answers, with an error that says what to do.
+func (c *Conn) Ping(ctx context.Context) error {
+	if err := c.DB.PingContext(ctx); err != nil {
+		return fmt.Errorf("cannot reach the database: %w", c.Dialect.Explain(err))
+	}
+	return nil
+}
+
+// Close closes the pool.
+func (c *Conn) Close() error { return c.DB.Close() }
+
+// Names lists the registered dialects.
+func Names() []string {
+	mu.Lock()
+	defer mu.Unlock()
+	var names []string
+	for n := range openers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Redact hides a URL's password so that it never reaches a log or an
+// error: scheme://user:secret@host → scheme://user:xxxxx@host. It works on
+// strings that do not parse, too.
+func Redact(raw string) string {
+	start := strings.Index(raw, "://")
+	if start < 0 {
+		start = strings.Index(raw, ":") // opaque form, pg:user:pw@host
+		if start < 0 {
+			return raw
+		}
+		start++
+	} else {
+		start += 3
+	}
+	at := strings.LastIndex(raw, "@")
+	if at < start {
+		return raw
+	}
+	colon := strings.Index(raw[start:at], ":")
+	if colon < 0 {
+		return raw
+	}
+	return raw[:start+colon+1] + "xxxxx" + raw[at:]
+}

@@ -1,0 +1,149 @@
+package postgres
+
+// Every SQL statement dbrelay's Go code sends to PostgreSQL, named by what it
+// does. The objects these statements call (relay.push, the triggers) are in
+// procedures/, views/ and triggers/; the tables in sql/postgres.
+
+// Listener: claim, write back, channels.
+const (
+	// claimDue leases the n oldest due messages. SKIP LOCKED lets any number
+	// of listeners claim side by side without waiting on each other's rows.
+	// The lease is written into next_attempt_at as well, so that "due" and
+	// "lease expired" are one predicate on one partial index: a listener
+	// that dies leaves rows that become due again when the lease ends.
+	// attempts counts claims, so a message that kills its listener every
+	// time still goes dead after max_attempts.
+	claimDue = `
+WITH due AS (
+    SELECT id FROM relay.message
+    WHERE next_attempt_at <= now()
+    ORDER BY next_attempt_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE relay.message m
+SET status = 'sending',
+    attempts = m.attempts + 1,
+    locked_by = $2,
+    locked_until = now() + $3 * interval '1 millisecond',
+    next_attempt_at = now() + $3 * interval '1 millisecond'
+FROM due
+WHERE m.id = due.id
+RETURNING m.id, m.key::text, m.event, m.sender, m.receiver, m.address, m.channel,
+          m.title, m.body, m.payload, coalesce(m.ref, ''), m.created_at, m.attempts`
+
+	// finishBatch writes back a batch of outcomes in one statement: each
+	// row's update is fenced by id and the claim's token, so a listener
+	// whose lease ran out cannot overwrite the outcome of the one that took
+	// the row over; every attempt is recorded in relay.delivery whether or
+	// not its fence held. It returns the ids whose fence held.
+	finishBatch = `
+WITH r AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::boolean[],
+                         $6::integer[], $7::timestamptz[], $8::integer[], $9::text[],
+                         $10::integer[], $11::text[], $12::text[])
+        AS r(id, token, status, retry_ms, released, attempt, started_at, duration_ms, outcome,
+             response_code, error, response_body)
+), done AS (
+    UPDATE relay.message m
+    SET status = r.status,
+        next_attempt_at = CASE WHEN r.status = 'pending' THEN now() + r.retry_ms * interval '1 millisecond' END,
+        attempts = CASE WHEN r.released THEN greatest(m.attempts - 1, 0) ELSE m.attempts END,
+        locked_by = NULL,
+        locked_until = NULL,
+        sent_at = CASE WHEN r.status = 'sent' THEN now() END,
+        last_error = CASE WHEN r.status = 'sent' THEN NULL ELSE coalesce(nullif(r.error, ''), m.last_error) END,
+        response_code = CASE WHEN r.released THEN m.response_code ELSE nullif(r.response_code, 0) END,
+        response_body = CASE WHEN r.released THEN m.response_body ELSE r.response_body END
+    FROM r
+    WHERE m.id = r.id AND m.locked_by = r.token
+    RETURNING m.id
+), attempts AS (
+    INSERT INTO relay.delivery (message_id, attempt, started_at, duration_ms, outcome, response_code, error)
+    SELECT r.id, r.attempt, r.started_at, r.duration_ms, r.outcome, nullif(r.response_code, 0), nullif(r.error, '')
+    FROM r
+    WHERE NOT r.released
+)
+SELECT id FROM done`
+
+	loadChannels = `
+SELECT code, kind, target, config::text, coalesce(secret_env, ''), enabled, max_attempts, timeout_ms
+FROM relay.channel`
+)
+
+// Command line.
+const (
+	callPush = `CALL relay.push($1, $2, $3, $4)`
+	// pushedIDs reads what relay.enqueue recorded in this transaction.
+	pushedIDs = `SELECT coalesce(current_setting('relay.enqueued_ids', true), '')`
+
+	retryIDs = `
+UPDATE relay.message
+SET status = 'pending', next_attempt_at = now(), locked_by = NULL, locked_until = NULL
+WHERE id = ANY($1) AND status IN ('dead', 'cancelled', 'pending')
+RETURNING id`
+
+	retryDead = `
+UPDATE relay.message
+SET status = 'pending', next_attempt_at = now(), locked_by = NULL, locked_until = NULL
+WHERE status = 'dead' AND ($1 = '' OR channel = $1)
+RETURNING id`
+
+	countByChannelStatus = `
+SELECT channel, status, count(*) FROM relay.message GROUP BY channel, status ORDER BY channel, status`
+
+	// backlog uses only the partial due index.
+	backlog = `
+SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at)), 0)
+FROM relay.message WHERE next_attempt_at <= now()`
+)
+
+// Schema: migrations and the repeatable objects' bookkeeping.
+const (
+	createRelaySchema = `CREATE SCHEMA IF NOT EXISTS relay`
+
+	// The version table golang-migrate keeps, in schema relay.
+	migrationsTable   = `"relay"."schema_migrations"`
+	readVersion       = `SELECT version, dirty FROM relay.schema_migrations LIMIT 1`
+	dropVersionTable  = `DROP TABLE IF EXISTS relay.schema_migrations`
+	dropSchemaIfEmpty = `
+DO $$
+BEGIN
+    IF to_regnamespace('relay') IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM pg_class WHERE relnamespace = 'relay'::regnamespace)
+       AND NOT EXISTS (SELECT 1 FROM pg_proc WHERE pronamespace = 'relay'::regnamespace) THEN
+        DROP SCHEMA relay;
+    END IF;
+END
+$$`
+
+	// lockObjects serialises concurrent `dbrelay migrate up` runs for the
+	// length of the transaction applying the object files.
+	lockObjects = `SELECT pg_advisory_xact_lock(hashtext('dbrelay.objects'))`
+
+	routineDefinition = `
+SELECT string_agg(pg_get_functiondef(p.oid), E'\n' ORDER BY p.oid::regprocedure::text)
+FROM pg_proc p
+WHERE p.pronamespace = to_regnamespace($1) AND p.proname = $2`
+
+	viewDefinition = `
+SELECT pg_get_viewdef(c.oid)
+FROM pg_class c
+WHERE c.relnamespace = to_regnamespace($1) AND c.relname = $2 AND c.relkind IN ('v', 'm')`
+
+	// A disabled trigger counts as drift: tgenabled is part of the text.
+	triggerDefinition = `
+SELECT pg_get_triggerdef(t.oid) || ' ENABLED=' || t.tgenabled::text
+FROM pg_trigger t
+WHERE t.tgrelid = to_regclass($1) AND t.tgname = $2`
+
+	recordObject = `
+INSERT INTO relay.schema_object (path, objects, file_sha256, db_sha256, applied_at)
+VALUES ($1, $2, $3, $4, now())
+ON CONFLICT (path) DO UPDATE
+SET objects = excluded.objects, file_sha256 = excluded.file_sha256,
+    db_sha256 = excluded.db_sha256, applied_at = excluded.applied_at`
+
+	recordedObjects = `
+SELECT path, objects, file_sha256, db_sha256, applied_at FROM relay.schema_object ORDER BY path`
+)

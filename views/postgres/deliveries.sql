@@ -1,0 +1,18 @@
+-- relay_api.deliveries: one row per delivery attempt, with its message.
+-- Stable: columns are only ever added at the end, never renamed or dropped.
+CREATE OR REPLACE VIEW relay_api.deliveries AS
+SELECT d.id AS delivery_id,
+       d.message_id,
+       m.key,
+       m.channel,
+       m.receiver,
+       m.event,
+       m.ref,
+       d.attempt,
+       d.started_at,
+       d.duration_ms,
+       d.outcome,
+       d.response_code,
+       d.error
+FROM relay.delivery d
+JOIN relay.message m ON m.id = d.message_id;
