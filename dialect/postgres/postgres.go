@@ -5,7 +5,7 @@ package postgres
 import (
 	"database/sql"
 	"errors"
-		"net"
+	"net"
 	"net/url"
 	"os"
 	"strings"
