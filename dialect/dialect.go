@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -98,6 +99,22 @@ type Queue interface {
 	Channels(ctx context.Context) ([]channel.Channel, error)
 	// Close releases prepared statements.
 	Close() error
+}
+
+// Waker wakes a listener when messages may be due: a notification arrived,
+// or the connection to the database was re-established (notifications sent
+// meanwhile are lost, so the listener should claim at once).
+type Waker interface {
+	Wake() <-chan struct{}
+	Close() error
+}
+
+// Notifying is implemented by dialects whose database can push wake-ups
+// (PostgreSQL's LISTEN/NOTIFY). Others are polled.
+type Notifying interface {
+	// Listen opens a connection of its own (dsn, outside the pool) that
+	// waits for wake-ups; log receives its reconnects.
+	Listen(ctx context.Context, dsn string, log *slog.Logger) (Waker, error)
 }
 
 // Querier is satisfied by *sql.DB, *sql.Conn and *sql.Tx.

@@ -1,0 +1,393 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"hash"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dbrelay/dbrelay/channel"
+)
+
+const (
+	// maxDrain is how much of a response beyond MaxResponseBody is read and
+	// discarded so the connection can be reused; past it, closing the
+	// connection is cheaper than reading on.
+	maxDrain = 64 << 10
+	// maxRetryAfter caps Retry-After: a receiver asking for days should not
+	// park a message beyond what backoff and max_attempts plan for.
+	maxRetryAfter = 24 * time.Hour
+	// maxPooledEnvelope keeps exceptionally large envelopes out of the pool
+	// so one huge payload does not pin its buffer for the process lifetime.
+	maxPooledEnvelope = 64 << 10
+	// maxLocation bounds the redirect target quoted in Result.Err.
+	maxLocation = 256
+)
+
+// Send posts m to the channel's target once and classifies the outcome. It
+// never retries by itself: retries, backoff and dead letters belong to the
+// listener so every channel kind behaves the same.
+func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
+	if m.Key == "" {
+		return permanent("message has no key; receivers de-duplicate on webhook-id, so it cannot be sent without one")
+	}
+	if !validHeaderValue(m.Key) {
+		return permanent("message key contains control characters and cannot be sent as webhook-id")
+	}
+
+	// Build "id.timestamp." (when signing) and the envelope in one pooled
+	// buffer, so the HMAC runs over one slice and the body is a sub-slice.
+	e := getEnvelope()
+	b := e.buf[:0]
+	var ts int64
+	if s.signed {
+		ts = time.Now().Unix()
+		b = appendSignedPrefix(b, m.Key, ts)
+	}
+	start := len(b)
+	b, err := appendEnvelope(b, m)
+	if err != nil {
+		e.buf = b
+		e.release()
+		return permanent(err.Error())
+	}
+	end := len(b)
+
+	h := make(http.Header, len(s.static)+3)
+	for k, v := range s.static {
+		h[k] = v // shared, read-only slices
+	}
+	vals := make([]string, 3)
+	vals[0] = m.Key
+	h[headerID] = vals[0:1:1]
+	if s.signed {
+		// Append timestamp and signature after the body and turn them
+		// into one string: a single allocation for both header values.
+		hs := len(b)
+		b = strconv.AppendInt(b, ts, 10)
+		tsLen := len(b) - hs
+		mac := s.macs.Get().(hash.Hash)
+		b = appendSignature(b, mac, b[:end])
+		s.macs.Put(mac)
+		v := string(b[hs:])
+		vals[1], vals[2] = v[:tsLen], v[tsLen:]
+		h[headerTimestamp] = vals[1:2:2]
+		h[headerSignature] = vals[2:3:3]
+	}
+	e.buf, e.start, e.end = b, start, end
+
+	actx := ctx
+	if s.timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, s.timeout)
+		defer cancel() // after the response body has been read
+	}
+	req := s.tmpl.WithContext(actx)
+	u := *s.tmpl.URL
+	req.URL = &u
+	req.Header = h
+	req.ContentLength = int64(end - start)
+	e.refs.Add(1) // owned by the body, dropped by its Close
+	req.Body = &requestBody{env: e}
+	gen := e.gen.Load()
+	req.GetBody = func() (io.ReadCloser, error) { return e.reopen(gen) }
+
+	resp, err := s.client.Do(req)
+	// The transport may still hold (and later Close) the body, which keeps
+	// its own reference; GetBody is only called during Do.
+	e.release()
+	if err != nil {
+		return s.failed(ctx, actx, err)
+	}
+	return classify(resp)
+}
+
+func permanent(msg string) channel.Result {
+	return channel.Result{Outcome: channel.Permanent, Err: msg}
+}
+
+// classify turns a response into a Result, reading (a prefix of) its body and
+// closing it.
+func classify(resp *http.Response) channel.Result {
+	code := resp.StatusCode
+	r := channel.Result{StatusCode: code, Body: readBody(resp.Body)}
+	switch {
+	case code >= 200 && code <= 299:
+		r.Outcome = channel.Sent
+	case code == http.StatusRequestTimeout, code == http.StatusTooEarly,
+		code == http.StatusTooManyRequests, code >= 500 && code <= 599:
+		r.Outcome = channel.Transient
+		r.Err = statusErr(code)
+		r.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	case code >= 300 && code <= 399:
+		r.Outcome = channel.Permanent
+		loc := resp.Header.Get("Location")
+		if loc == "" {
+			r.Err = statusErr(code) + ": redirect not followed; update the channel's target"
+		} else {
+			loc = truncateUTF8(strings.ToValidUTF8(loc, "\uFFFD"), maxLocation)
+			r.Err = statusErr(code) + ": redirect to " + strconv.Quote(loc) + " not followed; update the channel's target"
+		}
+	default:
+		r.Outcome = channel.Permanent
+		r.Err = statusErr(code)
+	}
+	return r
+}
+
+// statusErr formats a status for Result.Err, e.g. "HTTP 503 Service
+// Unavailable". The reason phrase is Go's, not the server's, so it is short
+// and consistent.
+func statusErr(code int) string {
+	if text := http.StatusText(code); text != "" {
+		return "HTTP " + strconv.Itoa(code) + " " + text
+	}
+	return "HTTP " + strconv.Itoa(code)
+}
+
+// parseRetryAfter reads a Retry-After value (delta-seconds or HTTP-date,
+// RFC 9110 section 10.2.3). Absent, invalid and past values give 0; values
+// beyond maxRetryAfter are capped.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if v[0] >= '0' && v[0] <= '9' {
+		secs, err := strconv.ParseUint(v, 10, 64)
+		if err == nil || errors.Is(err, strconv.ErrRange) {
+			if err != nil || secs > uint64(maxRetryAfter/time.Second) {
+				return maxRetryAfter
+			}
+			return time.Duration(secs) * time.Second
+		}
+	}
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0
+	}
+	d := t.Sub(now)
+	switch {
+	case d <= 0:
+		return 0
+	case d > maxRetryAfter:
+		return maxRetryAfter
+	}
+	return d
+}
+
+// failed classifies an attempt that produced no response. All of these are
+// transient: the network, DNS and TLS can all recover, and the listener's
+// max_attempts bounds how long that is waited for.
+func (s *Sender) failed(parent, attempt context.Context, err error) channel.Result {
+	r := channel.Result{Outcome: channel.Transient}
+	switch {
+	case errors.Is(parent.Err(), context.Canceled):
+		r.Err = "attempt interrupted: " + context.Cause(parent).Error()
+	case parent.Err() != nil:
+		r.Err = "timeout: the caller's deadline passed"
+	case attempt.Err() != nil:
+		r.Err = "timeout after " + s.timeout.String()
+	default:
+		r.Err = describeError(err)
+	}
+	return r
+}
+
+// describeError gives a short, human reason for a failed request. It drops
+// url.Error's `Post "<target>":` prefix because the target's path or query
+// may itself be a secret token.
+func describeError(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err
+	}
+	var (
+		dnsErr   *net.DNSError
+		certErr  *tls.CertificateVerificationError
+		recErr   tls.RecordHeaderError
+		alertErr tls.AlertError
+		netErr   net.Error
+	)
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connect: connection refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection reset by peer"
+	case errors.Is(err, syscall.EPIPE), errors.Is(err, net.ErrClosed):
+		// The endpoint hung up while the request was being written; the
+		// transport then closes its side, hence "use of closed connection".
+		return "connection closed by the endpoint while sending the request"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "connection closed by the endpoint before a complete response (EOF)"
+	case errors.As(err, &dnsErr):
+		return "dns: lookup " + dnsErr.Name + ": " + dnsErr.Err
+	case errors.As(err, &certErr):
+		return "tls: certificate verification failed: " + certErr.Err.Error()
+	case errors.As(err, &recErr):
+		return "tls: the endpoint did not answer with TLS (is it http rather than https?)"
+	case errors.As(err, &alertErr):
+		return "tls: handshake failed: " + alertErr.Error()
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "timeout: " + err.Error()
+	}
+	return err.Error()
+}
+
+var responseBufs = sync.Pool{New: func() any { return new([channel.MaxResponseBody]byte) }}
+
+// readBody returns the cleaned first MaxResponseBody bytes of body, then
+// drains up to maxDrain more and closes it so the connection goes back to
+// the pool instead of being torn down.
+func readBody(body io.ReadCloser) string {
+	p := responseBufs.Get().(*[channel.MaxResponseBody]byte)
+	n, err := io.ReadFull(body, p[:])
+	full := err == nil
+	s := cleanBody(p[:n], full)
+	responseBufs.Put(p)
+	if full {
+		io.CopyN(io.Discard, body, maxDrain)
+	}
+	body.Close()
+	return s
+}
+
+// cleanBody makes b storable in a PostgreSQL text column: valid UTF-8 (bad
+// bytes become U+FFFD) and no NUL. When b was cut at the size limit, a
+// multi-byte character split by the cut is dropped rather than turned into
+// U+FFFD. The result is at most MaxResponseBody bytes.
+func cleanBody(b []byte, truncated bool) string {
+	if truncated {
+		b = trimPartialRune(b)
+	}
+	if utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 {
+		return string(b)
+	}
+	s := strings.ToValidUTF8(string(b), "\uFFFD")
+	s = strings.ReplaceAll(s, "\x00", "")
+	return truncateUTF8(s, channel.MaxResponseBody)
+}
+
+// trimPartialRune drops an incomplete UTF-8 sequence at the end of b.
+func trimPartialRune(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			return b
+		}
+	}
+	return b
+}
+
+// truncateUTF8 cuts valid UTF-8 s to at most max bytes on a rune boundary.
+func truncateUTF8(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	i := max
+	for i > 0 && !utf8.RuneStart(s[i]) {
+		i--
+	}
+	return s[:i]
+}
+
+// envelope is a pooled buffer holding one request's signed content and body
+// (buf[start:end]). net/http may read and Close a request body after Do has
+// returned, so the buffer goes back to the pool only when both Send and
+// every body handed to the transport are done with it: refs counts them.
+// gen tells a late GetBody call that the buffer now belongs to another
+// request.
+type envelope struct {
+	buf        []byte
+	start, end int
+	refs       atomic.Int32
+	gen        atomic.Uint64
+}
+
+var envelopes = sync.Pool{New: func() any { return &envelope{buf: make([]byte, 0, 2048)} }}
+
+func getEnvelope() *envelope {
+	e := envelopes.Get().(*envelope)
+	e.gen.Add(1)
+	e.refs.Store(1)
+	return e
+}
+
+func (e *envelope) release() {
+	if e.refs.Add(-1) != 0 {
+		return
+	}
+	if cap(e.buf) <= maxPooledEnvelope {
+		envelopes.Put(e)
+	}
+}
+
+var errBodyGone = errors.New("webhook: request body is no longer available")
+
+// reopen implements Request.GetBody: a fresh reader over the same bytes, for
+// the transport to replay the request on a new connection.
+func (e *envelope) reopen(gen uint64) (io.ReadCloser, error) {
+	for {
+		n := e.refs.Load()
+		if n <= 0 {
+			return nil, errBodyGone
+		}
+		if e.refs.CompareAndSwap(n, n+1) {
+			break
+		}
+	}
+	if e.gen.Load() != gen {
+		e.release()
+		return nil, errBodyGone
+	}
+	return &requestBody{env: e}, nil
+}
+
+// requestBody reads an envelope's body. Read and Close are serialized
+// because HTTP/2 may Close from another goroutine while a Read is running,
+// and Close hands the buffer back to the pool.
+type requestBody struct {
+	mu  sync.Mutex
+	env *envelope // nil once closed
+	off int
+}
+
+func (r *requestBody) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.env == nil {
+		return 0, errBodyGone
+	}
+	rest := r.env.buf[r.env.start+r.off : r.env.end]
+	if len(rest) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, rest)
+	r.off += n
+	return n, nil
+}
+
+func (r *requestBody) Close() error {
+	r.mu.Lock()
+	e := r.env
+	r.env = nil
+	r.mu.Unlock()
+	if e != nil {
+		e.release()
+	}
+	return nil
+}

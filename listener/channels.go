@@ -1,0 +1,110 @@
+package listener
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/dialect"
+)
+
+// reloadEvery is how often the listener re-reads relay.channel, so that an
+// integrator's change (a new URL, a disabled channel) takes effect without a
+// restart.
+const reloadEvery = 10 * time.Second
+
+// channelEntry is one channel with the sender built for it.
+type channelEntry struct {
+	ch      channel.Channel
+	sender  channel.Sender
+	err     error // why there is no sender (unknown kind, bad config)
+	metrics *channelMetrics
+}
+
+// channelCache holds the channels as an immutable map behind an atomic
+// pointer: workers read it without locking; only the claimer replaces it.
+type channelCache struct {
+	q       dialect.Queue
+	cfg     Config
+	log     *slog.Logger
+	entries atomic.Pointer[map[string]*channelEntry]
+	stale   atomic.Bool
+	loaded  time.Time
+}
+
+func newChannelCache(q dialect.Queue, cfg Config, log *slog.Logger) *channelCache {
+	c := &channelCache{q: q, cfg: cfg, log: log}
+	empty := map[string]*channelEntry{}
+	c.entries.Store(&empty)
+	return c
+}
+
+// get returns the channel's entry, or nil (and asks for a reload) when the
+// channel is not known yet.
+func (c *channelCache) get(code string) *channelEntry {
+	if e := (*c.entries.Load())[code]; e != nil {
+		return e
+	}
+	c.stale.Store(true)
+	return nil
+}
+
+// maybeReload re-reads relay.channel when asked to or every reloadEvery.
+// Failures keep the old map: a database hiccup must not stop deliveries.
+func (c *channelCache) maybeReload(ctx context.Context) {
+	if !c.stale.Load() && time.Since(c.loaded) < reloadEvery {
+		return
+	}
+	if err := c.reload(ctx); err != nil {
+		c.log.Error("reading relay.channel failed; keeping the channels read before", "err", err)
+	}
+}
+
+func (c *channelCache) reload(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	chans, err := c.q.Channels(ctx)
+	if err != nil {
+		return err
+	}
+	c.stale.Store(false)
+	c.loaded = time.Now()
+	old := *c.entries.Load()
+	next := make(map[string]*channelEntry, len(chans))
+	for _, ch := range chans {
+		if e := old[ch.Code]; e != nil && sameChannel(e.ch, ch) {
+			next[ch.Code] = e
+			continue
+		}
+		next[ch.Code] = c.build(ch)
+	}
+	c.entries.Store(&next)
+	return nil
+}
+
+func (c *channelCache) build(ch channel.Channel) *channelEntry {
+	e := &channelEntry{ch: ch, metrics: c.cfg.Metrics.forChannel(ch.Code)}
+	factory, ok := c.cfg.Senders[ch.Kind]
+	switch {
+	case !ok:
+		e.err = fmt.Errorf("this dbrelay has no sender for channel kind %q (channel %q); run a listener that has one", ch.Kind, ch.Code)
+	default:
+		e.sender, e.err = factory(ch, c.cfg.Env)
+	}
+	if e.err != nil {
+		c.log.Error("channel cannot deliver; its messages wait", "channel", ch.Code, "err", e.err)
+	} else if ch.Timeout*2 > c.cfg.Lease {
+		c.log.Warn("channel timeout is more than half the lease: a slow attempt may outlive its claim and be delivered twice; raise --lease",
+			"channel", ch.Code, "timeout", ch.Timeout, "lease", c.cfg.Lease)
+	}
+	return e
+}
+
+func sameChannel(a, b channel.Channel) bool {
+	return a.Code == b.Code && a.Kind == b.Kind && a.Target == b.Target && bytes.Equal(a.Config, b.Config) &&
+		a.SecretEnv == b.SecretEnv && a.Enabled == b.Enabled && a.MaxAttempts == b.MaxAttempts && a.Timeout == b.Timeout
+}

@@ -1,0 +1,129 @@
+package listener
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/dbrelay/dbrelay/channel"
+)
+
+// Config tunes a listener. Zero values mean "use the default"; defaults are
+// applied in one place, withDefaults, and documented on each field.
+type Config struct {
+	// Workers is how many deliveries run at once (default 32). It bounds the
+	// load on endpoints, not on the database: claims and write-backs are
+	// batched whatever the number of workers.
+	Workers int
+	// BatchSize is the most messages one claim takes (default 100). A
+	// listener holds at most Workers+BatchSize messages at a time, so a
+	// crashed listener strands at most that many until their lease ends.
+	BatchSize int
+	// Lease is how long a claim is exclusive (default 60s). A listener that
+	// dies leaves its messages to be claimed again when the lease ends; it
+	// must exceed the longest channel timeout by a good margin.
+	Lease time.Duration
+	// PollInterval is the longest a drained listener sleeps before claiming
+	// again (default 2s). With notifications (PostgreSQL) it is the fallback
+	// poll: a lost NOTIFY delays a message by at most this long. Without
+	// them (SQL Server, or NoNotify) polling is adaptive: it starts at
+	// PollMin after a claim that found work and doubles while claims come
+	// back empty, up to PollInterval.
+	PollInterval time.Duration
+	// PollMin is the first, shortest sleep of adaptive polling (default
+	// 50ms). Lower means lower latency and more idle queries.
+	PollMin time.Duration
+	// NoNotify ignores the database's notifications and only polls.
+	NoNotify bool
+	// RetryBase is the delay before the first retry (default 1s); each
+	// further retry doubles it, with ±20% jitter, up to RetryMax.
+	RetryBase time.Duration
+	// RetryMax caps the backoff (default 1h). An endpoint's Retry-After is
+	// honoured even beyond it (up to 24h).
+	RetryMax time.Duration
+	// Grace is how long a shutdown waits for deliveries in flight (default
+	// 10s) before interrupting them; claimed messages not yet started are
+	// released at once.
+	Grace time.Duration
+	// ID names this listener in relay.message.locked_by and the logs
+	// (default hostname:pid:random).
+	ID string
+	// Logger receives the listener's logs (default slog.Default()).
+	Logger *slog.Logger
+	// Senders maps relay.channel.kind to the factory building its sender.
+	// Messages of a kind without a factory stay pending, with last_error
+	// saying so, until a listener that has one comes along.
+	Senders map[string]channel.Factory
+	// Env resolves secrets' environment variables (default os.Getenv).
+	Env channel.Env
+	// Metrics, when set, is updated as messages are claimed and finished.
+	Metrics *Metrics
+	// Observe, when set, is called after every attempt (from the worker
+	// that made it): the demo prints deliveries with it.
+	Observe func(Attempt)
+}
+
+// Attempt describes one delivery attempt and what the listener decided.
+type Attempt struct {
+	Message  *channel.Message
+	Result   channel.Result
+	Status   string        // the message's new status: sent, pending (retry) or dead
+	RetryIn  time.Duration // with pending
+	Duration time.Duration
+}
+
+func (c Config) withDefaults() (Config, error) {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&c.Workers, 32)
+	def(&c.BatchSize, 100)
+	defDur(&c.Lease, 60*time.Second)
+	defDur(&c.PollInterval, 2*time.Second)
+	defDur(&c.PollMin, 50*time.Millisecond)
+	defDur(&c.RetryBase, time.Second)
+	defDur(&c.RetryMax, time.Hour)
+	defDur(&c.Grace, 10*time.Second)
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Env == nil {
+		c.Env = os.Getenv
+	}
+	if c.ID == "" {
+		host, _ := os.Hostname()
+		b := make([]byte, 3)
+		rand.Read(b)
+		c.ID = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b))
+	}
+	switch {
+	case c.Workers < 1 || c.Workers > 10000:
+		return c, errors.New("workers must be between 1 and 10000")
+	case c.BatchSize < 1 || c.BatchSize > 5000:
+		return c, errors.New("batch size must be between 1 and 5000")
+	case c.Lease < time.Second:
+		return c, errors.New("lease must be at least 1s")
+	case c.PollInterval < time.Millisecond:
+		return c, errors.New("poll interval must be at least 1ms")
+	case c.PollMin < time.Millisecond || c.PollMin > c.PollInterval:
+		return c, errors.New("the minimum poll interval must be at least 1ms and no more than the poll interval")
+	case c.RetryBase < time.Millisecond || c.RetryMax < c.RetryBase:
+		return c, errors.New("retry base must be at least 1ms and no more than the retry maximum")
+	case c.Grace < 0:
+		return c, errors.New("grace must not be negative")
+	case len(c.Senders) == 0:
+		return c, errors.New("no senders configured")
+	}
+	return c, nil
+}

@@ -1,0 +1,276 @@
+// Package listener delivers the messages of relay.message: it wakes on a
+// notification (or a poll), claims a batch of due messages under a lease,
+// delivers them with bounded concurrency, and writes the outcomes back in
+// batches, each fenced by the claim's token.
+//
+// Delivery is at-least-once. A listener that dies leaves its claimed
+// messages to be claimed again when their lease runs out; every outbound call
+// carries the message key so receivers can de-duplicate.
+//
+// Shape of a running listener:
+//
+//	claimer ──claimed──▶ workers (Config.Workers) ──outcomes──▶ writers (2)
+//	   ▲  wake: NOTIFY, poll timer, retry timer, freed capacity  │
+//	   └──────────────────── capacity released ◀─────────────────┘
+//
+// At most Workers+BatchSize messages are held at a time; a message's slot is
+// freed only when its outcome is written, so a database that stops taking
+// write-backs stops the claiming too.
+package listener
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dbrelay/dbrelay/dialect"
+	"github.com/dbrelay/dbrelay/schema"
+)
+
+// Listener is one delivery process against one database.
+type Listener struct {
+	cfg   Config
+	conn  *dialect.Conn
+	queue dialect.Queue
+	waker dialect.Waker // nil: polling only
+	log   *slog.Logger
+
+	channels *channelCache
+	work     chan *dialect.Claimed
+	outcomes chan finished
+	slots    chan struct{} // one token per message held; capacity Workers+BatchSize
+	freed    chan struct{} // signalled when slots are released
+	claims   atomic.Uint64 // claim counter, for tokens
+
+	// nextRetry is the earliest due time of a retry this listener wrote
+	// (UnixNano; 0 = none), so it claims a retry on time without polling.
+	nextRetry atomic.Int64
+}
+
+// finished is an outcome on its way to the writers, with what the metrics
+// and logs need.
+type finished struct {
+	dialect.Outcome
+	claimed *dialect.Claimed
+	entry   *channelEntry // nil when the channel was unknown
+}
+
+// New prepares a listener: it checks that the database's schema is the one
+// this binary knows, prepares the statements, reads the channels and, when
+// the dialect can notify, starts listening.
+func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("listener config: %w", err)
+	}
+	if err := schema.Check(ctx, conn); err != nil {
+		return nil, err
+	}
+	q, err := conn.Dialect.NewQueue(ctx, conn.DB)
+	if err != nil {
+		return nil, err
+	}
+	capacity := cfg.Workers + cfg.BatchSize
+	l := &Listener{
+		cfg:      cfg,
+		conn:     conn,
+		queue:    q,
+		log:      cfg.Logger.With("listener", cfg.ID),
+		work:     make(chan *dialect.Claimed, capacity),
+		outcomes: make(chan finished, capacity),
+		slots:    make(chan struct{}, capacity),
+		freed:    make(chan struct{}, 1),
+	}
+	l.channels = newChannelCache(q, cfg, l.log)
+	if err := l.channels.reload(ctx); err != nil {
+		q.Close()
+		return nil, err
+	}
+	if n, ok := conn.Dialect.(dialect.Notifying); ok && !cfg.NoNotify {
+		if l.waker, err = n.Listen(ctx, conn.DSN, l.log); err != nil {
+			q.Close()
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// Run delivers until ctx is cancelled, then shuts down gracefully: it stops
+// claiming, releases claimed messages it has not started, gives deliveries in
+// flight Config.Grace to finish (then interrupts them), and writes every
+// outcome back before returning.
+func (l *Listener) Run(ctx context.Context) error {
+	defer l.queue.Close()
+	if l.waker != nil {
+		defer l.waker.Close()
+	}
+	l.log.Info("listener started", "workers", l.cfg.Workers, "batch_size", l.cfg.BatchSize,
+		"lease", l.cfg.Lease, "poll_interval", l.cfg.PollInterval, "notify", l.waker != nil)
+
+	// Deliveries get their own context: cancelled only when the grace
+	// period after ctx ends has run out.
+	deliverCtx, interrupt := context.WithCancel(context.WithoutCancel(ctx))
+	defer interrupt()
+
+	var workers, writers sync.WaitGroup
+	for i := 0; i < l.cfg.Workers; i++ {
+		workers.Add(1)
+		go func() { defer workers.Done(); l.deliverLoop(ctx, deliverCtx) }()
+	}
+	for i := 0; i < 2; i++ {
+		writers.Add(1)
+		go func() { defer writers.Done(); l.writeLoop() }()
+	}
+
+	l.claimLoop(ctx)
+
+	// Shutting down: no more claims. Workers release what they have not
+	// started (they see ctx done) and finish what is in flight.
+	close(l.work)
+	done := make(chan struct{})
+	go func() { workers.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(l.cfg.Grace):
+		l.log.Warn("grace period over: interrupting deliveries in flight", "grace", l.cfg.Grace)
+		interrupt()
+		<-done
+	}
+	close(l.outcomes)
+	writers.Wait()
+	l.log.Info("listener stopped")
+	return nil
+}
+
+// claimLoop claims while there is room and work, and sleeps otherwise.
+func (l *Listener) claimLoop(ctx context.Context) {
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	var wake <-chan struct{}
+	if l.waker != nil {
+		wake = l.waker.Wake()
+	}
+	failures := 0
+	idle := l.cfg.PollMin // adaptive polling's current sleep
+	for ctx.Err() == nil {
+		room := cap(l.slots) - len(l.slots)
+		if room == 0 || room < l.cfg.BatchSize/2 {
+			// Wait for write-backs to free a useful amount of room.
+			select {
+			case <-ctx.Done():
+				return
+			case <-l.freed:
+			}
+			continue
+		}
+		n := min(room, l.cfg.BatchSize)
+		l.channels.maybeReload(ctx)
+		got, err := l.claim(ctx, n)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			backoff := min(time.Duration(failures)*100*time.Millisecond, 5*time.Second)
+			l.log.Error("claim failed; retrying", "err", err, "in", backoff)
+			sleep(ctx, backoff)
+			continue
+		}
+		failures = 0
+		if got == n {
+			idle = l.cfg.PollMin
+			continue // probably more due: claim again at once
+		}
+		// Drained: sleep until a notification, the poll, a retry of ours
+		// falling due, or ctx. Without notifications the poll adapts:
+		// short after finding work, doubling while claims come back empty.
+		wait := l.cfg.PollInterval
+		if wake == nil {
+			if got > 0 {
+				idle = l.cfg.PollMin
+			}
+			wait, idle = idle, min(idle*2, l.cfg.PollInterval)
+		}
+		resetTimer(poll, l.untilNextPoll(wait))
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-poll.C:
+		}
+	}
+}
+
+// untilNextPoll is d, or less when a retry this listener scheduled falls
+// due sooner.
+func (l *Listener) untilNextPoll(d time.Duration) time.Duration {
+	if next := l.nextRetry.Load(); next != 0 {
+		if until := time.Until(time.Unix(0, next)); until < d {
+			l.nextRetry.CompareAndSwap(next, 0)
+			d = max(until, time.Millisecond)
+		}
+	}
+	return d
+}
+
+// claim takes up to n messages and hands them to the workers. The query
+// itself is not cancelled with ctx: a claim cancelled after the server
+// committed it would strand its rows until their lease ran out.
+func (l *Listener) claim(ctx context.Context, n int) (int, error) {
+	token := l.cfg.ID + ":" + strconv.FormatUint(l.claims.Add(1), 36)
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
+	defer cancel()
+	claimed, err := l.queue.Claim(qctx, token, n, l.cfg.Lease)
+	if err != nil {
+		return 0, err
+	}
+	for i := range claimed {
+		c := &claimed[i]
+		l.slots <- struct{}{} // never blocks: n ≤ free slots
+		if e := l.channels.get(c.Channel); e != nil && e.metrics != nil {
+			e.metrics.claimed.Inc()
+		}
+		l.work <- c
+	}
+	if len(claimed) > 0 {
+		l.log.Debug("claimed", "n", len(claimed), "token", token)
+	}
+	return len(claimed), nil
+}
+
+// release frees the slots of n written outcomes and wakes the claimer.
+func (l *Listener) release(n int) {
+	for i := 0; i < n; i++ {
+		<-l.slots
+	}
+	select {
+	case l.freed <- struct{}{}:
+	default:
+	}
+}
+
+func resetTimer(t *time.Timer, d time.Duration) {
+	if !t.Stop() {
+		select {
+		case <-t.C:
+		default:
+		}
+	}
+	t.Reset(d)
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// queryTimeout bounds each claim and write-back statement.
+const queryTimeout = 30 * time.Second
