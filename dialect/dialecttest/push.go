@@ -91,11 +91,11 @@ func testPushBadInput(t *testing.T, h Harness) {
 	d.prefer("olga", "off", "")
 
 	cases := []struct {
-		name                     string
-		receivers, title, body   any
-		defaultChannel           any
-		kind                     string
-		mentions                 []string
+		name                   string
+		receivers, title, body any
+		defaultChannel         any
+		kind                   string
+		mentions               []string
 	}{
 		{"null title", "alice", nil, "x", nil, "null title", []string{"title", "NULL"}},
 		{"empty receivers", "", "t", "x", nil, "no receivers", []string{"receivers"}},
