@@ -76,6 +76,13 @@ type Attempt struct {
 	Duration time.Duration
 }
 
+// Defaults returns the default configuration (for flags' help texts).
+func Defaults() Config {
+	c, _ := Config{Senders: map[string]channel.Factory{"": nil}}.withDefaults()
+	c.Senders = nil
+	return c
+}
+
 func (c Config) withDefaults() (Config, error) {
 	def := func(v *int, d int) {
 		if *v == 0 {

@@ -20,6 +20,7 @@ package listener
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -65,7 +66,7 @@ type finished struct {
 func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
-		return nil, fmt.Errorf("listener config: %w", err)
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	if err := schema.Check(ctx, conn); err != nil {
 		return nil, err
@@ -271,6 +272,9 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	}
 }
+
+// ErrConfig marks a configuration the listener refuses.
+var ErrConfig = errors.New("listener configuration")
 
 // queryTimeout bounds each claim and write-back statement.
 const queryTimeout = 30 * time.Second

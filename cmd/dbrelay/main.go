@@ -70,6 +70,10 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			migrateCommand(),
 			pushCommand(),
+			listenCommand(),
+			statusCommand(),
+			retryCommand(),
+			demoCommand(),
 			versionCommand(),
 		},
 	}

@@ -5,14 +5,27 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+// TestMain doubles as the dbrelay binary: with DBRELAY_TEST_AS_CLI=1 the
+// test binary runs the command line instead of the tests, so tests can start
+// real dbrelay processes (to kill them) without building anything.
+func TestMain(m *testing.M) {
+	if os.Getenv("DBRELAY_TEST_AS_CLI") == "1" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		code := run(ctx, os.Args, os.Stdout, os.Stderr)
+		stop()
+		os.Exit(code)
+	}
+	pgtest.Main(m)
+}
 
 // dbrelay runs the command line in-process and returns its exit code,
 // standard output and standard error.

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/dbrelay/dbrelay/channel/senders"
+	"github.com/dbrelay/dbrelay/listener"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+)
+
+func listenCommand() *cli.Command {
+	d := listener.Defaults()
+	return &cli.Command{
+		Name:  "listen",
+		Usage: "deliver pending messages until SIGINT or SIGTERM",
+		Description: "Wakes on LISTEN relay_message (PostgreSQL) or polls, claims due messages under a lease, " +
+			"delivers them, and writes each outcome back. Run as many as you like against one database.",
+		Flags: append([]cli.Flag{
+			databaseFlag(),
+			&cli.IntFlag{Name: "workers", Value: d.Workers, EnvVars: []string{"DBRELAY_WORKERS"}, Usage: "deliveries in flight at once"},
+			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, EnvVars: []string{"DBRELAY_BATCH_SIZE"}, Usage: "most messages one claim takes"},
+			&cli.DurationFlag{Name: "lease", Value: d.Lease, EnvVars: []string{"DBRELAY_LEASE"}, Usage: "how long a claim is exclusive; a crashed listener's messages are claimed again after it"},
+			&cli.DurationFlag{Name: "poll-interval", Value: d.PollInterval, EnvVars: []string{"DBRELAY_POLL_INTERVAL"}, Usage: "longest sleep between claims when idle (the fallback poll with NOTIFY)"},
+			&cli.DurationFlag{Name: "poll-min", Value: d.PollMin, EnvVars: []string{"DBRELAY_POLL_MIN"}, Usage: "shortest sleep of adaptive polling (without NOTIFY)"},
+			&cli.BoolFlag{Name: "no-notify", EnvVars: []string{"DBRELAY_NO_NOTIFY"}, Usage: "ignore LISTEN/NOTIFY and only poll"},
+			&cli.DurationFlag{Name: "retry-base", Value: d.RetryBase, EnvVars: []string{"DBRELAY_RETRY_BASE"}, Usage: "delay before the first retry; doubled for each further one"},
+			&cli.DurationFlag{Name: "retry-max", Value: d.RetryMax, EnvVars: []string{"DBRELAY_RETRY_MAX"}, Usage: "longest delay between retries"},
+			&cli.DurationFlag{Name: "grace", Value: d.Grace, EnvVars: []string{"DBRELAY_GRACE"}, Usage: "on shutdown, how long deliveries in flight may finish"},
+			&cli.StringFlag{Name: "id", EnvVars: []string{"DBRELAY_LISTENER_ID"}, Usage: "this listener's name in locked_by and logs (default host:pid:random)"},
+			&cli.StringFlag{Name: "http", EnvVars: []string{"DBRELAY_HTTP"}, Usage: "serve /metrics, /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:9187)"},
+		}, logFlags()...),
+		OnUsageError: onUsageError,
+		Action:       listen,
+	}
+}
+
+func logFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "log-format", Value: "auto", EnvVars: []string{"DBRELAY_LOG_FORMAT"}, Usage: "text, json, or auto (text on a terminal, json otherwise)"},
+		&cli.StringFlag{Name: "log-level", Value: "info", EnvVars: []string{"DBRELAY_LOG_LEVEL"}, Usage: "debug, info, warn or error"},
+	}
+}
+
+// newLogger builds the slog logger the log flags ask for, writing to w.
+func newLogger(c *cli.Context, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
+		return nil, usagef("--log-level %q: use debug, info, warn or error", c.String("log-level"))
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch format := c.String("log-format"); format {
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "auto":
+		if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+			return slog.New(slog.NewTextHandler(w, opts)), nil
+		}
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, usagef("--log-format %q: use text, json or auto", format)
+	}
+}
+
+func listen(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return usagef("unexpected argument %q", c.Args().First())
+	}
+	log, err := newLogger(c, c.App.ErrWriter)
+	if err != nil {
+		return err
+	}
+	conn, err := connect(c)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	cfg := listener.Config{
+		Workers:      c.Int("workers"),
+		BatchSize:    c.Int("batch-size"),
+		Lease:        c.Duration("lease"),
+		PollInterval: c.Duration("poll-interval"),
+		PollMin:      c.Duration("poll-min"),
+		NoNotify:     c.Bool("no-notify"),
+		RetryBase:    c.Duration("retry-base"),
+		RetryMax:     c.Duration("retry-max"),
+		Grace:        c.Duration("grace"),
+		ID:           c.String("id"),
+		Logger:       log,
+		Senders:      senders.Default(c.Int("workers")),
+		Metrics:      listener.NewMetrics(reg, conn),
+	}
+	l, err := listener.New(c.Context, conn, cfg)
+	if errors.Is(err, listener.ErrConfig) {
+		return usageError{err}
+	}
+	if err != nil {
+		return err
+	}
+	if addr := c.String("http"); addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("--http %s: %w", addr, err)
+		}
+		srv := &http.Server{Handler: listener.Handler(conn, reg), ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			srv.Shutdown(ctx)
+		}()
+		log.Info("serving /metrics, /healthz and /readyz", "addr", ln.Addr().String())
+	}
+	return l.Run(c.Context)
+}

@@ -1,0 +1,308 @@
+// Package demo shows dbrelay end to end in one run: a private PostgreSQL (or
+// a database given by URL), the migrations, a local sample webhook receiver,
+// channels and receivers registered as rows, messages pushed through
+// relay.push, the listener delivering them (one endpoint failing, so a retry
+// and a dead letter show), and relay_api.outbox at the end.
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/dbrelay/dbrelay/channel/senders"
+	"github.com/dbrelay/dbrelay/dialect"
+	_ "github.com/dbrelay/dbrelay/dialect/postgres" // the demo runs on PostgreSQL
+	"github.com/dbrelay/dbrelay/listener"
+	"github.com/dbrelay/dbrelay/pgserver"
+	"github.com/dbrelay/dbrelay/schema"
+)
+
+// Options configure a demo run.
+type Options struct {
+	// DatabaseURL runs the demo against an existing database; "" starts a
+	// private PostgreSQL in a temporary directory and removes it afterwards.
+	DatabaseURL string
+	// Out receives the demo's narration.
+	Out io.Writer
+	// Timeout bounds the delivery phase (default 60s).
+	Timeout time.Duration
+}
+
+// secret signs the demo's webhooks; it lives only in this process.
+const secret = "whsec_ZGJyZWxheS1kZW1vLXNpZ25pbmcta2V5LTAx"
+
+// Run performs the demo. It returns an error when any step fails or when
+// the messages do not all reach a final state in time.
+func Run(ctx context.Context, opts Options) error {
+	if opts.Timeout == 0 {
+		opts.Timeout = 60 * time.Second
+	}
+	out := opts.Out
+	say := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+
+	url := opts.DatabaseURL
+	if url == "" {
+		say("== starting a private PostgreSQL in a temporary directory")
+		srv, err := pgserver.Start(ctx, pgserver.Options{Logf: func(f string, a ...any) { say("   "+f, a...) }})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			srv.Stop()
+			say("== stopped PostgreSQL and removed %s", srv.Dir)
+		}()
+		url = srv.URL("postgres")
+	}
+	conn, err := dialect.Open(url)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if conn.Dialect.Name() != "postgres" {
+		return fmt.Errorf("the demo is written for PostgreSQL; give it a postgres:// URL, or none for a private server")
+	}
+	if err := conn.Ping(ctx); err != nil {
+		return err
+	}
+
+	say("== dbrelay migrate up")
+	if err := (&schema.Migrator{Conn: conn, Logf: func(f string, a ...any) { say("   "+f, a...) }}).Up(ctx); err != nil {
+		return err
+	}
+
+	rcv, err := startReceiver(say)
+	if err != nil {
+		return err
+	}
+	defer rcv.Close()
+	say("== sample webhook receiver on %s: /crm answers 200, /sms 503 once then 200, /erp always 503", rcv.url)
+
+	if err := register(ctx, conn, rcv.url, say); err != nil {
+		return err
+	}
+	defer cleanup(conn, opts.DatabaseURL != "")
+
+	ids, err := pushSamples(ctx, conn, say)
+	if err != nil {
+		return err
+	}
+
+	say("== dbrelay listen (retry after 200ms, doubling; max_attempts of demo-erp is 3)")
+	var mu sync.Mutex
+	cfg := listener.Config{
+		Workers:      4,
+		PollInterval: 500 * time.Millisecond,
+		RetryBase:    200 * time.Millisecond,
+		RetryMax:     time.Second,
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Senders:      senders.Default(4),
+		Env:          func(k string) string { return map[string]string{"DBRELAY_DEMO_SECRET": secret}[k] },
+		Observe: func(a listener.Attempt) {
+			mu.Lock()
+			defer mu.Unlock()
+			say("   %s", describe(a))
+		},
+	}
+	lctx, stop := context.WithCancel(ctx)
+	l, err := listener.New(lctx, conn, cfg)
+	if err != nil {
+		stop()
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.Run(lctx) }()
+	waitErr := waitFinal(ctx, conn.DB, ids, opts.Timeout)
+	stop()
+	if err := <-done; err != nil {
+		return err
+	}
+	if waitErr != nil {
+		return waitErr
+	}
+
+	say("== SELECT id, receiver, channel, status, attempts, response_code, last_error FROM relay_api.outbox")
+	if err := printOutbox(ctx, conn.DB, ids, out); err != nil {
+		return err
+	}
+	say("== the receiver got %d requests; each carries the message key as webhook-id (for de-duplication), and those of demo-crm and demo-sms a webhook-signature", rcv.requests())
+	return nil
+}
+
+// describe renders one attempt as a line of the narration.
+func describe(a listener.Attempt) string {
+	m := a.Message
+	head := fmt.Sprintf("#%d %s → %s (attempt %d): ", m.ID, m.Receiver, m.Channel, m.Attempt)
+	switch a.Status {
+	case "sent":
+		if a.Result.StatusCode == 0 {
+			return head + "delivered to the internal inbox"
+		}
+		return head + fmt.Sprintf("HTTP %d, sent in %.1f ms", a.Result.StatusCode, float64(a.Duration.Microseconds())/1000)
+	case "dead":
+		return head + a.Result.Err + " → dead letter (see relay_api.failures; 'dbrelay retry' redelivers)"
+	default:
+		return head + a.Result.Err + fmt.Sprintf(" → retry in %s", a.RetryIn.Round(time.Millisecond))
+	}
+}
+
+// register inserts the demo's channels, receivers and default channel. On
+// an existing database everything is prefixed demo- and removed at the end.
+func register(ctx context.Context, conn *dialect.Conn, base string, say func(string, ...any)) error {
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO relay.channel (code, kind, target, secret_env) VALUES ('demo-crm', 'webhook', $1, 'DBRELAY_DEMO_SECRET')`, []any{base + "/crm"}},
+		{`INSERT INTO relay.channel (code, kind, target, secret_env) VALUES ('demo-sms', 'webhook', $1, 'DBRELAY_DEMO_SECRET')`, []any{base + "/sms"}},
+		{`INSERT INTO relay.channel (code, kind, target, max_attempts) VALUES ('demo-erp', 'webhook', $1, 3)`, []any{base + "/erp"}},
+		{`INSERT INTO relay.channel (code, kind) VALUES ('demo-inbox', 'internal')`, nil},
+		{`INSERT INTO relay.recipient (receiver, channel, address) VALUES ('demo-zhangsan', 'demo-crm', 'u1001'), ('demo-zhangsan', 'demo-sms', '+8613800000001'), ('demo-lisi', 'demo-erp', 'E-2002')`, nil},
+		{`UPDATE relay.settings SET default_channel = 'demo-inbox' WHERE default_channel IS NULL`, nil},
+	}
+	for _, s := range stmts {
+		if _, err := conn.DB.ExecContext(ctx, s.sql, s.args...); err != nil {
+			return fmt.Errorf("register the demo's channels (is this database used by an earlier demo? run 'dbrelay migrate down' on a scratch database): %w", conn.Dialect.Explain(err))
+		}
+	}
+	say("== channels: demo-crm, demo-sms (webhooks, signed), demo-erp (webhook, max_attempts 3), demo-inbox (internal, the default)")
+	say("   demo-zhangsan prefers demo-crm and demo-sms; demo-lisi prefers demo-erp; demo-wangwu has no preference")
+	return nil
+}
+
+func pushSamples(ctx context.Context, conn *dialect.Conn, say func(string, ...any)) ([]int64, error) {
+	var all []int64
+	for _, p := range [][4]string{
+		{"ccflow", "demo-zhangsan, demo-lisi; demo-wangwu", "请审批：差旅报销单 #2026-001", "张三提交了差旅报销，金额 ¥3,280.00，请在 OA 中审批。"},
+		{"ccflow", "demo-zhangsan", "Step done: purchase request #77 approved", "ACTION_DONE by 王经理 at step 2"},
+	} {
+		ids, err := conn.Dialect.Push(ctx, conn.DB, p[0], p[1], p[2], p[3])
+		if err != nil {
+			return nil, err
+		}
+		say("== CALL relay.push(%q, %q, %q, …) → message ids %v", p[0], p[1], p[2], ids)
+		all = append(all, ids...)
+	}
+	return all, nil
+}
+
+// waitFinal waits until every message is sent or dead.
+func waitFinal(ctx context.Context, db *sql.DB, ids []int64, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		var open int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM relay.message WHERE id = ANY($1::bigint[]) AND status IN ('pending', 'sending')`,
+			"{"+join(ids)+"}").Scan(&open); err != nil {
+			return err
+		}
+		if open == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d messages still not delivered after %v", open, timeout)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func printOutbox(ctx context.Context, db *sql.DB, ids []int64, out io.Writer) error {
+	rows, err := db.QueryContext(ctx, `SELECT id, receiver, channel, status, attempts, coalesce(response_code::text, ''), coalesce(last_error, '')
+		FROM relay_api.outbox WHERE id = ANY($1::bigint[]) ORDER BY id`, "{"+join(ids)+"}")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "   id\treceiver\tchannel\tstatus\tattempts\tresponse_code\tlast_error")
+	for rows.Next() {
+		var id int64
+		var receiver, ch, status, code, lastErr string
+		var attempts int
+		if err := rows.Scan(&id, &receiver, &ch, &status, &attempts, &code, &lastErr); err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "   %d\t%s\t%s\t%s\t%d\t%s\t%s\n", id, receiver, ch, status, attempts, code, lastErr)
+	}
+	tw.Flush()
+	return rows.Err()
+}
+
+// cleanup removes the demo's rows from a database that is not the demo's
+// own; a private server is thrown away whole.
+func cleanup(conn *dialect.Conn, shared bool) {
+	if !shared {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, q := range []string{
+		`DELETE FROM relay.message WHERE channel LIKE 'demo-%'`,
+		`UPDATE relay.settings SET default_channel = NULL WHERE default_channel = 'demo-inbox'`,
+		`DELETE FROM relay.channel WHERE code LIKE 'demo-%'`,
+	} {
+		conn.DB.ExecContext(ctx, q)
+	}
+}
+
+func join(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = fmt.Sprint(id)
+	}
+	return strings.Join(s, ",")
+}
+
+// receiver is the demo's sample webhook endpoint.
+type receiver struct {
+	url string
+	srv *http.Server
+	mu  sync.Mutex
+	n   map[string]int
+}
+
+func startReceiver(say func(string, ...any)) (*receiver, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	r := &receiver{url: "http://" + ln.Addr().String(), n: map[string]int{}}
+	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		io.Copy(io.Discard, req.Body)
+		r.mu.Lock()
+		r.n[req.URL.Path]++
+		n := r.n[req.URL.Path]
+		r.mu.Unlock()
+		switch {
+		case req.URL.Path == "/erp", req.URL.Path == "/sms" && n == 1:
+			http.Error(w, "upstream busy", http.StatusServiceUnavailable)
+		default:
+			fmt.Fprintln(w, "received", req.Header.Get("webhook-id"))
+		}
+	})}
+	go r.srv.Serve(ln)
+	return r, nil
+}
+
+func (r *receiver) requests() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	total := 0
+	for _, n := range r.n {
+		total += n
+	}
+	return total
+}
+
+func (r *receiver) Close() { r.srv.Close() }
