@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/xo/dburl"
 )
@@ -21,6 +22,10 @@ type Opener interface {
 	// the DSN (PostgreSQL: default sslmode=prefer, as psql does).
 	Connect(u *dburl.URL) (db *sql.DB, dsn string, err error)
 }
+
+// maxIdleConns covers a listener's concurrent statements (one claimer, two
+// writers, metrics and channel reloads) with room to spare.
+const maxIdleConns = 8
 
 var (
 	mu       sync.Mutex
@@ -67,6 +72,11 @@ func Open(rawURL string) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("database URL %q: %w", Redact(rawURL), err)
 	}
+	// database/sql keeps 2 idle connections by default: a listener's
+	// claimer and writers use more at once, and every connection closed and
+	// reopened costs the server a new backend (PostgreSQL forks one).
+	db.SetMaxIdleConns(maxIdleConns)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	return &Conn{Dialect: o, DB: db, DSN: dsn}, nil
 }
 

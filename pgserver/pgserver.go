@@ -288,3 +288,15 @@ func postgresCredential() (*syscall.Credential, error) {
 func quoteIdent(s string) string {
 	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
+
+// PID is the postmaster's process id (0 when stopped). Its /proc stat's
+// cutime and cstime include the CPU of every backend it has reaped, which is
+// how benchmarks charge PostgreSQL's share of the work.
+func (s *Server) PID() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
