@@ -28,8 +28,10 @@ type Dialect interface {
 	Schema
 	Admin
 
-	// NewQueue prepares the listener's statements on db.
-	NewQueue(ctx context.Context, db *sql.DB) (Queue, error)
+	// NewQueue prepares the listener's statements. It may open connections
+	// of its own from conn.DSN (with session settings suited to the
+	// listener); Queue.Close closes them.
+	NewQueue(ctx context.Context, conn *Conn) (Queue, error)
 
 	// Explain turns a driver error into one a user can act on (naming
 	// what was wrong and what to do), keeping the original wrapped. It

@@ -71,7 +71,7 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 	if err := schema.Check(ctx, conn); err != nil {
 		return nil, err
 	}
-	q, err := conn.Dialect.NewQueue(ctx, conn.DB)
+	q, err := conn.Dialect.NewQueue(ctx, conn)
 	if err != nil {
 		return nil, err
 	}

@@ -384,7 +384,7 @@ func testLeaseExpiryTakeOver(t *testing.T, h Harness) {
 	d.webhook("hook", rcv.URL+"/hook", 5, 5000)
 	d.setDefault("hook")
 	ids := d.push("s", "a,b,c,d,e", "t", "x")
-	q, err := d.Dialect.NewQueue(context.Background(), d.DB)
+	q, err := d.Dialect.NewQueue(context.Background(), d.Conn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,7 +408,7 @@ func testFencedWriteBack(t *testing.T, h Harness) {
 	d.setDefault("hook")
 	id := d.push("s", "a", "t", "x")[0]
 	ctx := context.Background()
-	q, err := d.Dialect.NewQueue(ctx, d.DB)
+	q, err := d.Dialect.NewQueue(ctx, d.Conn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -227,8 +227,8 @@ func testRetry(t *testing.T, h Harness) {
 	ids := d.push("s", "x,y", "t", "body")
 	ids = append(ids, d.push("s", "x", "t", "body")...)
 	// Two dead (one per channel), one sent.
-	d.exec(`UPDATE relay.message SET status = 'dead', attempts = 3, last_error = 'HTTP 400' WHERE id IN (?, ?)`, ids[0], ids[1])
-	d.exec(`UPDATE relay.message SET status = 'sent', attempts = 1 WHERE id = ?`, ids[2])
+	d.exec(`UPDATE relay.message SET status = 'dead', next_attempt_at = NULL, attempts = 3, last_error = 'HTTP 400' WHERE id IN (?, ?)`, ids[0], ids[1])
+	d.exec(`UPDATE relay.message SET status = 'sent', next_attempt_at = NULL, attempts = 1 WHERE id = ?`, ids[2])
 
 	got, err := d.Dialect.Retry(ctx, d.DB, []int64{ids[0], ids[2], 999999})
 	if err != nil {

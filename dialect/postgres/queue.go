@@ -21,7 +21,8 @@ type queue struct {
 }
 
 // NewQueue prepares the claim, write-back and channel statements.
-func (d Dialect) NewQueue(ctx context.Context, db *sql.DB) (dialect.Queue, error) {
+func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn) (dialect.Queue, error) {
+	db := conn.DB
 	q := &queue{d: d, db: db}
 	for _, p := range []struct {
 		stmt **sql.Stmt
