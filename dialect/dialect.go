@@ -103,20 +103,29 @@ type Queue interface {
 	Close() error
 }
 
-// Waker wakes a listener when messages may be due: a notification arrived,
-// or the connection to the database was re-established (notifications sent
-// meanwhile are lost, so the listener should claim at once).
+// Waker wakes a listener when messages may be due, and tells the database
+// when the listener waits, so that hosts' inserts notify only then.
 type Waker interface {
+	// Wake signals that the listener should claim: a notification arrived,
+	// the connection was re-established (notifications sent meanwhile are
+	// lost), or transactions that may have missed an Idle mark have ended.
 	Wake() <-chan struct{}
+	// Idle records that the listener found nothing to claim and will wait.
+	// The listener claims once more right after it, before sleeping.
+	Idle(ctx context.Context) error
+	// Busy records that the listener found work and is draining: inserts
+	// need not notify it until it is Idle again.
+	Busy(ctx context.Context) error
 	Close() error
 }
 
 // Notifying is implemented by dialects whose database can push wake-ups
 // (PostgreSQL's LISTEN/NOTIFY). Others are polled.
 type Notifying interface {
-	// Listen opens a connection of its own (dsn, outside the pool) that
-	// waits for wake-ups; log receives its reconnects.
-	Listen(ctx context.Context, dsn string, log *slog.Logger) (Waker, error)
+	// Listen opens a connection of its own (from conn.DSN, outside the
+	// pool) that waits for wake-ups for the listener named id; log
+	// receives its reconnects.
+	Listen(ctx context.Context, conn *Conn, id string, log *slog.Logger) (Waker, error)
 }
 
 // Querier is satisfied by *sql.DB, *sql.Conn and *sql.Tx.

@@ -92,7 +92,7 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 		return nil, err
 	}
 	if n, ok := conn.Dialect.(dialect.Notifying); ok && !cfg.NoNotify {
-		if l.waker, err = n.Listen(ctx, conn.DSN, l.log); err != nil {
+		if l.waker, err = n.Listen(ctx, conn, cfg.ID, l.log); err != nil {
 			q.Close()
 			return nil, err
 		}
@@ -148,6 +148,17 @@ func (l *Listener) Run(ctx context.Context) error {
 }
 
 // claimLoop claims while there is room and work, and sleeps otherwise.
+//
+// With notifications (PostgreSQL) the listener tells the database when it is
+// idle: after a claim that found nothing it marks itself idle and claims
+// once more before sleeping (a message committed just before the mark sent
+// no notification); after a claim that found work it marks itself busy, so
+// hosts' inserts stop paying for NOTIFY while it drains. While it finds work
+// it claims again at once.
+//
+// Without notifications (SQL Server, or NoNotify) polling adapts: at once
+// again after a full claim, PollMin after a partial one, then doubling up to
+// PollInterval while claims come back empty.
 func (l *Listener) claimLoop(ctx context.Context) {
 	poll := time.NewTimer(0)
 	defer poll.Stop()
@@ -156,7 +167,8 @@ func (l *Listener) claimLoop(ctx context.Context) {
 		wake = l.waker.Wake()
 	}
 	failures := 0
-	idle := l.cfg.PollMin // adaptive polling's current sleep
+	idle := false         // marked idle in the database (with a waker)
+	sleep := l.cfg.PollMin // adaptive polling's next sleep (without one)
 	for ctx.Err() == nil {
 		room := cap(l.slots) - len(l.slots)
 		if room == 0 || room < l.cfg.BatchSize/2 {
@@ -178,24 +190,37 @@ func (l *Listener) claimLoop(ctx context.Context) {
 			failures++
 			backoff := min(time.Duration(failures)*100*time.Millisecond, 5*time.Second)
 			l.log.Error("claim failed; retrying", "err", err, "in", backoff)
-			sleep(ctx, backoff)
+			pause(ctx, backoff)
 			continue
 		}
 		failures = 0
-		if got == n {
-			idle = l.cfg.PollMin
-			continue // probably more due: claim again at once
+
+		var wait time.Duration
+		switch {
+		case l.waker != nil && got > 0:
+			if idle {
+				idle = !l.mark(ctx, l.waker.Busy, "busy")
+			}
+			continue
+		case l.waker != nil && !idle:
+			// Even if the mark fails, sleep after the next claim: the
+			// fallback poll still finds everything.
+			l.mark(ctx, l.waker.Idle, "idle")
+			idle = true
+			continue // one more claim before sleeping
+		case l.waker != nil:
+			wait = l.cfg.PollInterval
+		case got == n:
+			sleep = l.cfg.PollMin
+			continue
+		case got > 0:
+			sleep = l.cfg.PollMin
+			wait = sleep
+		default:
+			wait, sleep = sleep, min(sleep*2, l.cfg.PollInterval)
 		}
 		// Drained: sleep until a notification, the poll, a retry of ours
-		// falling due, or ctx. Without notifications the poll adapts:
-		// short after finding work, doubling while claims come back empty.
-		wait := l.cfg.PollInterval
-		if wake == nil {
-			if got > 0 {
-				idle = l.cfg.PollMin
-			}
-			wait, idle = idle, min(idle*2, l.cfg.PollInterval)
-		}
+		// falling due, or ctx.
 		resetTimer(poll, l.untilNextPoll(wait))
 		select {
 		case <-ctx.Done():
@@ -204,6 +229,18 @@ func (l *Listener) claimLoop(ctx context.Context) {
 		case <-poll.C:
 		}
 	}
+}
+
+// mark records the listener idle or busy, reporting whether it worked. A
+// failure is logged and costs only efficiency: the fallback poll still runs.
+func (l *Listener) mark(ctx context.Context, fn func(context.Context) error, state string) bool {
+	if err := fn(ctx); err != nil {
+		if ctx.Err() == nil {
+			l.log.Warn("could not record the listener as "+state, "err", err)
+		}
+		return false
+	}
+	return true
 }
 
 // untilNextPoll is d, or less when a retry this listener scheduled falls
@@ -264,7 +301,7 @@ func resetTimer(t *time.Timer, d time.Duration) {
 	t.Reset(d)
 }
 
-func sleep(ctx context.Context, d time.Duration) {
+func pause(ctx context.Context, d time.Duration) {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -2,12 +2,14 @@ package postgres_test
 
 import (
 	"context"
+	"log/slog"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/dialect/dialecttest"
+	"github.com/dbrelay/dbrelay/dialect/postgres"
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
 	"github.com/lib/pq"
 )
@@ -50,7 +52,8 @@ func TestNotifyOncePerStatement(t *testing.T) {
 	}
 	defer c.Close()
 	if _, err := c.DB.Exec(`INSERT INTO relay.channel (code, kind) VALUES ('inbox', 'internal');
-		UPDATE relay.settings SET default_channel = 'inbox'`); err != nil {
+		UPDATE relay.settings SET default_channel = 'inbox';
+		INSERT INTO relay.listener (id, idle, expires_at) VALUES ('test', true, now() + interval '1 hour')`); err != nil {
 		t.Fatal(err)
 	}
 	l := pq.NewListener(c.DSN, time.Millisecond, time.Second, nil)
@@ -125,7 +128,8 @@ func TestNotifyOnRedelivery(t *testing.T) {
 	defer c.Close()
 	ctx := context.Background()
 	if _, err := c.DB.Exec(`INSERT INTO relay.channel (code, kind) VALUES ('inbox', 'internal');
-		INSERT INTO relay.message (receiver, channel, title, status) VALUES ('a', 'inbox', 't', 'dead'), ('b', 'inbox', 't', 'sending')`); err != nil {
+		INSERT INTO relay.message (receiver, channel, title, status) VALUES ('a', 'inbox', 't', 'dead'), ('b', 'inbox', 't', 'sending');
+		INSERT INTO relay.listener (id, idle, expires_at) VALUES ('test', true, now() + interval '1 hour')`); err != nil {
 		t.Fatal(err)
 	}
 	l := pq.NewListener(c.DSN, time.Millisecond, time.Second, nil)
@@ -148,5 +152,118 @@ func TestNotifyOnRedelivery(t *testing.T) {
 	}
 	if seen[0] != "after-retry-writeback" || seen[1] != "" || seen[2] != "end" {
 		t.Fatalf("notifications %q, want [after-retry-writeback, '' (the redelivery), end]", seen)
+	}
+}
+
+// Inserts notify only while some listener is idle and its mark has not
+// expired: while listeners drain, hosts' commits do not queue for NOTIFY's
+// lock.
+func TestNotifyOnlyWhileAListenerIsIdle(t *testing.T) {
+	c, err := dialect.Open(pgtest.Migrated(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.DB.Exec(`INSERT INTO relay.channel (code, kind) VALUES ('inbox', 'internal')`); err != nil {
+		t.Fatal(err)
+	}
+	l := pq.NewListener(c.DSN, time.Millisecond, time.Second, nil)
+	defer l.Close()
+	if err := l.Listen("relay_message"); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(marker string) {
+		t.Helper()
+		if _, err := c.DB.Exec(`SELECT relay.enqueue('s', 'r', 'inbox', 't')`); err != nil {
+			t.Fatal(err)
+		}
+		c.DB.Exec(`SELECT pg_notify('relay_message', $1)`, marker)
+	}
+	insert("no listener")
+	c.DB.Exec(`INSERT INTO relay.listener (id, idle, expires_at) VALUES ('a', false, now() + interval '1 hour')`)
+	insert("busy listener")
+	c.DB.Exec(`INSERT INTO relay.listener (id, idle, expires_at) VALUES ('b', true, now() - interval '1 second')`)
+	insert("expired idle listener")
+	c.DB.Exec(`UPDATE relay.listener SET idle = true WHERE id = 'a'`)
+	insert("idle listener")
+	var seen []string
+	for len(seen) < 5 {
+		select {
+		case n := <-l.Notify:
+			seen = append(seen, n.Extra)
+		case <-time.After(10 * time.Second):
+			t.Fatalf("timed out; saw %q", seen)
+		}
+	}
+	want := []string{"no listener", "busy listener", "expired idle listener", "", "idle listener"}
+	for i := range want {
+		if seen[i] != want[i] {
+			t.Fatalf("notifications %q, want %q (the insert's '' only while a listener is idle)", seen, want)
+		}
+	}
+}
+
+// A host transaction that inserts while the listener is busy sends no
+// NOTIFY; if it commits only after the listener marked itself idle (and made
+// its last claim), the listener must still be woken without waiting for the
+// fallback poll: Idle notes the transactions in progress and signals a
+// wake-up when they have ended.
+func TestIdleWakesWhenTransactionsThatMissedTheMarkEnd(t *testing.T) {
+	c, err := dialect.Open(pgtest.Migrated(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.DB.Exec(`INSERT INTO relay.channel (code, kind) VALUES ('inbox', 'internal')`); err != nil {
+		t.Fatal(err)
+	}
+	w, err := postgres.Dialect{}.Listen(ctx, c, "test-listener", slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := w.Busy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := c.DB.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.Exec(`SELECT relay.enqueue('s', 'r', 'inbox', 't')`); err != nil { // no NOTIFY: nobody idle
+		t.Fatal(err)
+	}
+	if err := w.Idle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var idle bool
+	c.DB.QueryRow(`SELECT idle FROM relay.listener WHERE id = 'test-listener'`).Scan(&idle)
+	if !idle {
+		t.Fatal("Idle did not mark the listener idle")
+	}
+	// While the host transaction runs, nothing wakes the listener.
+	select {
+	case <-w.Wake():
+		t.Fatal("woken while the transaction that missed the mark is still open")
+	case <-time.After(200 * time.Millisecond):
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-w.Wake():
+	case <-time.After(5 * time.Second):
+		t.Fatal("not woken after the transaction that missed the idle mark committed")
+	}
+	// Busy cancels a pending watch; Close removes the mark.
+	if err := w.Busy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	var n int
+	c.DB.QueryRow(`SELECT count(*) FROM relay.listener`).Scan(&n)
+	if n != 0 {
+		t.Fatal("Close left the listener's row behind")
 	}
 }

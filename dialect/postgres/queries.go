@@ -71,6 +71,25 @@ SELECT code, kind, target, config::text, coalesce(secret_env, ''), enabled, max_
 FROM relay.channel`
 )
 
+// Wake-up: listeners record when they are idle, so that the wake-up
+// trigger notifies only then (see triggers/postgres/message_wake.sql).
+const (
+	markIdle = `
+INSERT INTO relay.listener (id, idle, expires_at) VALUES ($1, true, now() + $2 * interval '1 millisecond')
+ON CONFLICT (id) DO UPDATE SET idle = true, expires_at = excluded.expires_at`
+	markBusy = `
+UPDATE relay.listener SET idle = false, expires_at = now() + $2 * interval '1 millisecond' WHERE id = $1`
+	forgetListener = `DELETE FROM relay.listener WHERE id = $1`
+
+	// inProgress lists the transactions running now. Taken right after a
+	// listener marked itself idle, it holds every transaction that may have
+	// inserted a message after looking at relay.listener too early to see
+	// that mark (it had its xid before looking): once they end, one more
+	// claim finds what they committed.
+	inProgress = `SELECT coalesce(array_agg(x)::text, '{}') FROM pg_snapshot_xip(pg_current_snapshot()) AS x`
+	stillRunning = `SELECT count(*) FROM unnest($1::xid8[]) AS x WHERE pg_xact_status(x) = 'in progress'`
+)
+
 // Command line.
 const (
 	callPush = `CALL relay.push($1, $2, $3, $4)`

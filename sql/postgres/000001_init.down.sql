@@ -47,6 +47,7 @@ DROP TABLE relay.recipient;
 DROP TABLE relay.settings;
 DROP TABLE relay.channel;
 DROP TABLE relay.schema_object;
+DROP TABLE relay.listener;
 DROP SCHEMA relay_api;
 
 -- Schema relay also holds golang-migrate's version table when dbrelay ran

@@ -110,6 +110,19 @@ CREATE TABLE relay.delivery (
 );
 CREATE INDEX delivery_message ON relay.delivery (message_id);
 
+-- Listeners waiting for work. The wake-up trigger sends NOTIFY only while
+-- one is idle here: a NOTIFY makes every committing writer queue for one
+-- global lock through its WAL flush, so while listeners are busy draining
+-- (and will claim again anyway) hosts' commits should not pay for it.
+-- expires_at is refreshed while a listener waits, so a listener killed while
+-- idle stops attracting notifications within seconds. UNLOGGED: it is
+-- soft state, rebuilt by the listeners, and costs no WAL.
+CREATE UNLOGGED TABLE relay.listener (
+    id         text        PRIMARY KEY,
+    idle       boolean     NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+
 -- Bookkeeping of `dbrelay migrate` for the repeatable objects: which file
 -- was applied, its checksum, and a checksum of the definitions the database
 -- held right after, so that `dbrelay migrate status` can tell a file changed

@@ -1,17 +1,25 @@
--- Wakes listeners: NOTIFY relay_message once per inserting statement, and
--- when a message is set back to pending and due (a retry by hand, a release
--- at shutdown).
+-- Wakes idle listeners: NOTIFY relay_message once per inserting statement,
+-- and when a message is set back to pending and due (a retry by hand, a
+-- release at shutdown) — but only while some listener is idle.
 --
--- Statement level on INSERT, so a host inserting 1,000 rows sends one
--- notification, not 1,000. PostgreSQL also folds identical notifications of
--- one transaction into one, which covers the row-level redelivery trigger.
--- Listeners poll as a fallback, so a lost notification delays a message by
--- at most the poll interval; it never loses one.
+-- Why only then: PostgreSQL serialises the commits of every transaction that
+-- sent a NOTIFY (one global lock held through the WAL flush), which halves
+-- a busy host's commit rate. Busy listeners claim again on their own, so
+-- they need no notification; they record themselves idle in relay.listener
+-- before they sleep, and close the gap for transactions that looked just
+-- before that (see dialect/postgres/waker.go). A notification missed any
+-- other way delays a message by at most the listeners' poll interval.
+--
+-- Statement level on INSERT: a host inserting 1,000 rows sends one
+-- notification, not 1,000. PostgreSQL folds identical notifications of one
+-- transaction into one, which covers the row-level redelivery trigger.
 CREATE OR REPLACE FUNCTION relay.message_wake() RETURNS trigger
 LANGUAGE plpgsql
 AS $$
 BEGIN
-    PERFORM pg_notify('relay_message', '');
+    IF EXISTS (SELECT 1 FROM relay.listener WHERE idle AND expires_at > now()) THEN
+        PERFORM pg_notify('relay_message', '');
+    END IF;
     RETURN NULL;
 END
 $$;
