@@ -167,7 +167,7 @@ func (l *Listener) claimLoop(ctx context.Context) {
 		wake = l.waker.Wake()
 	}
 	failures := 0
-	idle := false         // marked idle in the database (with a waker)
+	idle := false          // marked idle in the database (with a waker)
 	sleep := l.cfg.PollMin // adaptive polling's next sleep (without one)
 	for ctx.Err() == nil {
 		room := cap(l.slots) - len(l.slots)

@@ -86,7 +86,7 @@ UPDATE relay.listener SET idle = false, expires_at = now() + $2 * interval '1 mi
 	// inserted a message after looking at relay.listener too early to see
 	// that mark (it had its xid before looking): once they end, one more
 	// claim finds what they committed.
-	inProgress = `SELECT coalesce(array_agg(x)::text, '{}') FROM pg_snapshot_xip(pg_current_snapshot()) AS x`
+	inProgress   = `SELECT coalesce(array_agg(x)::text, '{}') FROM pg_snapshot_xip(pg_current_snapshot()) AS x`
 	stillRunning = `SELECT count(*) FROM unnest($1::xid8[]) AS x WHERE pg_xact_status(x) = 'in progress'`
 )
 
