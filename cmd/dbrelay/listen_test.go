@@ -334,3 +334,59 @@ func TestStatusAndRetryCommands(t *testing.T) {
 		t.Fatalf("retry without ids: exit %d", code)
 	}
 }
+
+// docs/postgres-roles.sql is enough: a host role pushes, a listener role
+// delivers and writes back, a reader reads relay_api, and none can do more.
+func TestLeastPrivilegeRoles(t *testing.T) {
+	rcv := dialecttest.NewReceiver(t)
+	url, db := setUp(t, rcv, 0)
+	script, err := os.ReadFile("../../docs/postgres-roles.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Roles are cluster-wide: drop them when done, so other tests (and a
+	// second run) can create them again.
+	t.Cleanup(func() {
+		for _, r := range []string{"relay_host", "relay_listener", "relay_reader"} {
+			db.Exec(`DROP OWNED BY ` + r)
+			db.Exec(`DROP ROLE IF EXISTS ` + r)
+		}
+	})
+	if _, err := db.Exec(string(script)); err != nil {
+		t.Fatalf("docs/postgres-roles.sql: %v", err)
+	}
+	for _, r := range []string{"relay_host", "relay_listener", "relay_reader"} {
+		if _, err := db.Exec(`ALTER ROLE ` + r + ` LOGIN`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	as := func(role string) string { return strings.Replace(url, "postgres@", role+"@", 1) }
+
+	out := mustRun(t, "push", "--database-url", as("relay_host"), "--receivers", "a,b", "--title", "权限", "--context", "x")
+	if len(strings.Fields(out)) != 2 {
+		t.Fatalf("push as relay_host printed %q", out)
+	}
+	p := startDbrelay(t, "listen", "--database-url", as("relay_listener"), "--log-format", "text")
+	waitFor(t, db, "sent by the listener role", 20*time.Second, `SELECT count(*) = 2 FROM relay.message WHERE status = 'sent'`)
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if code := p.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("listener as relay_listener exited %d", code)
+	}
+	reader, err := sql.Open("postgres", as("relay_reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	var n int
+	if err := reader.QueryRow(`SELECT count(*) FROM relay_api.outbox WHERE status = 'sent'`).Scan(&n); err != nil || n != 2 {
+		t.Fatalf("relay_reader reading relay_api.outbox: %d, %v", n, err)
+	}
+	if _, err := reader.Exec(`SELECT * FROM relay.channel`); err == nil {
+		t.Fatal("relay_reader can read relay.channel (targets and secret names)")
+	}
+	host, _ := sql.Open("postgres", as("relay_host"))
+	defer host.Close()
+	if _, err := host.Exec(`UPDATE relay.message SET status = 'cancelled'`); err == nil {
+		t.Fatal("relay_host can update relay.message")
+	}
+}
