@@ -267,3 +267,25 @@ func TestIdleWakesWhenTransactionsThatMissedTheMarkEnd(t *testing.T) {
 		t.Fatal("Close left the listener's row behind")
 	}
 }
+
+// The listener's statements run on sessions of its own, named in
+// pg_stat_activity (their settings are checked by TestListenerDSN).
+func TestQueueSessionSettings(t *testing.T) {
+	c, err := dialect.Open(pgtest.Migrated(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	q, err := postgres.Dialect{}.NewQueue(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	if _, err := q.Claim(context.Background(), "probe", 1, time.Second); err != nil { // opens a queue session
+		t.Fatal(err)
+	}
+	var n int
+	if err := c.DB.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbrelay-listener' AND datname = current_database()`).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("no session named dbrelay-listener (%d, %v)", n, err)
+	}
+}

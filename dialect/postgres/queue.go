@@ -4,6 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -11,7 +14,8 @@ import (
 	"github.com/lib/pq"
 )
 
-// queue is the listener's side of PostgreSQL, on prepared statements.
+// queue is the listener's side of PostgreSQL, on prepared statements and a
+// pool of its own whose sessions commit asynchronously (see listenerDSN).
 type queue struct {
 	d        Dialect
 	db       *sql.DB
@@ -20,9 +24,20 @@ type queue struct {
 	channels *sql.Stmt
 }
 
-// NewQueue prepares the claim, write-back and channel statements.
+// NewQueue opens the listener's pool and prepares the claim, write-back and
+// channel statements.
 func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn) (dialect.Queue, error) {
-	db := conn.DB
+	dsn, err := listenerDSN(conn.DSN)
+	if err != nil {
+		return nil, err
+	}
+	connector, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(5 * time.Minute)
 	q := &queue{d: d, db: db}
 	for _, p := range []struct {
 		stmt **sql.Stmt
@@ -130,5 +145,29 @@ func (q *queue) Close() error {
 			st.Close()
 		}
 	}
-	return nil
+	return q.db.Close()
+}
+
+// listenerDSN adds the listener's session settings to a connection string:
+//
+//   - synchronous_commit=off: the claim and the write-back commit without
+//     waiting for their WAL flush. If PostgreSQL crashes, the last few of
+//     them may be lost, which only means those messages are delivered again
+//     (delivery is at-least-once anyway); the host's own inserts keep full
+//     durability. It spares the listener a flush wait per batch and the
+//     disk a flush per batch that would compete with the host's commits.
+//   - application_name=dbrelay-listener, for pg_stat_activity.
+func listenerDSN(dsn string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
+		return "", fmt.Errorf("listener connection: unexpected DSN form")
+	}
+	q := u.Query()
+	opts := strings.TrimSpace(q.Get("options") + " -c synchronous_commit=off")
+	q.Set("options", opts)
+	if q.Get("application_name") == "" {
+		q.Set("application_name", "dbrelay-listener")
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
