@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/dbrelay/dbrelay/dialect"
@@ -18,8 +19,17 @@ import (
 //	/healthz  200 while the process runs (liveness)
 //	/readyz   200 when the database answers and its schema is the one this
 //	          binary knows; 503 with the reason otherwise (readiness)
-func Handler(conn *dialect.Conn, g prometheus.Gatherer) http.Handler {
+//	/debug/pprof/  Go's profiler, only when withPprof (it shows internals:
+//	          serve it on 127.0.0.1)
+func Handler(conn *dialect.Conn, g prometheus.Gatherer, withPprof bool) http.Handler {
 	mux := http.NewServeMux()
+	if withPprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
 	mux.Handle("/metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")

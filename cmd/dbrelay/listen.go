@@ -39,6 +39,7 @@ func listenCommand() *cli.Command {
 			&cli.DurationFlag{Name: "grace", Value: d.Grace, EnvVars: []string{"DBRELAY_GRACE"}, Usage: "on shutdown, how long deliveries in flight may finish"},
 			&cli.StringFlag{Name: "id", EnvVars: []string{"DBRELAY_LISTENER_ID"}, Usage: "this listener's name in locked_by and logs (default host:pid:random)"},
 			&cli.StringFlag{Name: "http", EnvVars: []string{"DBRELAY_HTTP"}, Usage: "serve /metrics, /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:9187)"},
+			&cli.BoolFlag{Name: "pprof", EnvVars: []string{"DBRELAY_PPROF"}, Usage: "also serve Go's profiler under /debug/pprof/ on --http (keep that address private)"},
 		}, logFlags()...),
 		OnUsageError: onUsageError,
 		Action:       listen,
@@ -111,12 +112,15 @@ func listen(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Bool("pprof") && c.String("http") == "" {
+		return usagef("--pprof needs --http ADDR to serve on")
+	}
 	if addr := c.String("http"); addr != "" {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return fmt.Errorf("--http %s: %w", addr, err)
 		}
-		srv := &http.Server{Handler: listener.Handler(conn, reg), ReadHeaderTimeout: 10 * time.Second}
+		srv := &http.Server{Handler: listener.Handler(conn, reg, c.Bool("pprof")), ReadHeaderTimeout: 10 * time.Second}
 		go srv.Serve(ln)
 		defer func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -227,7 +227,7 @@ func TestHTTPEndpoints(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := ln.Addr().String()
 	ln.Close()
-	p := startDbrelay(t, "listen", "--database-url", url, "--http", addr, "--log-format", "text")
+	p := startDbrelay(t, "listen", "--database-url", url, "--http", addr, "--pprof", "--log-format", "text")
 	waitFor(t, db, "sent", 20*time.Second, `SELECT count(*) = 3 FROM relay.message WHERE status = 'sent'`)
 	get := func(path string) (int, string) {
 		deadline := time.Now().Add(10 * time.Second)
@@ -249,6 +249,9 @@ func TestHTTPEndpoints(t *testing.T) {
 	}
 	if code, body := get("/readyz"); code != 200 || !strings.Contains(body, "ready") {
 		t.Errorf("/readyz = %d %q", code, body)
+	}
+	if code, body := get("/debug/pprof/"); code != 200 || !strings.Contains(body, "goroutine") {
+		t.Errorf("/debug/pprof/ with --pprof = %d", code)
 	}
 	// Counters are updated after the write-back: wait for them.
 	deadline := time.Now().Add(10 * time.Second)
