@@ -19,7 +19,8 @@ import (
 
 	dbrelay "github.com/dbrelay/dbrelay"
 	"github.com/dbrelay/dbrelay/dialect"
-	_ "github.com/dbrelay/dbrelay/dialect/postgres" // registers postgres://, pg:
+	_ "github.com/dbrelay/dbrelay/dialect/postgres"  // registers postgres://, pg:
+	_ "github.com/dbrelay/dbrelay/dialect/sqlserver" // registers sqlserver://, ms:
 	"github.com/urfave/cli/v2"
 )
 

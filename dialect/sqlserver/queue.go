@@ -1,0 +1,179 @@
+package sqlserver
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/dialect"
+	mssql "github.com/microsoft/go-mssqldb"
+)
+
+const (
+	// maxClaim caps one claim. Each claimed row holds a few locks (its row
+	// and its keys in the indexes the claim changes) until the statement
+	// commits, and SQL Server escalates to a table lock at about 5,000
+	// locks in one statement, which would block every host's relay.push
+	// for that moment. Keep --batch-size at or below this.
+	maxClaim = 1000
+	// maxToken is the length of relay.message.locked_by.
+	maxToken = 200
+	// minCompatibilityLevel is SQL Server 2016's: OPENJSON needs it.
+	minCompatibilityLevel = 130
+)
+
+// queue is the listener's side of SQL Server. go-mssqldb sends every
+// parameterised statement through sp_executesql, so the server caches one
+// plan per statement text and parameter declaration: the large parameters
+// are declared nvarchar(max) always, not nvarchar(their length).
+type queue struct {
+	d  Dialect
+	db *sql.DB
+}
+
+// NewQueue checks that the database can run the listener's statements:
+// the write-back reads its batch with OPENJSON, which needs compatibility
+// level 130 or higher.
+func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn) (dialect.Queue, error) {
+	var level int
+	if err := conn.DB.QueryRowContext(ctx, compatibilityLevel).Scan(&level); err != nil {
+		return nil, d.Explain(err)
+	}
+	if level < minCompatibilityLevel {
+		return nil, compatibilityError(level)
+	}
+	return &queue{d: d, db: conn.DB}, nil
+}
+
+func compatibilityError(level int) error {
+	return fmt.Errorf("the database's compatibility level is %d: %s", level, compatibilityAdvice)
+}
+
+// compatibilityAdvice says why and what to do when OPENJSON is missing.
+const compatibilityAdvice = "dbrelay's listener needs compatibility level 130 (SQL Server 2016) or higher, because it writes outcomes back in batches read with OPENJSON. Raise it (ALTER DATABASE CURRENT SET COMPATIBILITY_LEVEL = 130) once the host application is tested at that level, or install dbrelay in a database of its own on the same server (see docs/sqlserver.md)"
+
+// Claim leases up to n due messages (at most maxClaim) in one statement.
+func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration) ([]dialect.Claimed, error) {
+	if l := utf16Len(token); l > maxToken || l == 0 {
+		return nil, fmt.Errorf("claim token %q: must be 1 to %d characters (relay.message.locked_by); use a shorter listener --id", token, maxToken)
+	}
+	n = max(1, min(n, maxClaim))
+	rows, err := q.db.QueryContext(ctx, claimDue, int32(n), mssql.NVarCharMax(token), milliseconds(lease))
+	if err != nil {
+		return nil, q.d.Explain(err)
+	}
+	defer rows.Close()
+	out := make([]dialect.Claimed, 0, n)
+	for rows.Next() {
+		c := dialect.Claimed{Token: token}
+		m := &c.Message
+		var payload sql.NullString
+		if err := rows.Scan(&m.ID, &m.Key, &m.Event, &m.Sender, &m.Receiver, &m.Address, &m.Channel,
+			&m.Title, &m.Body, &payload, &m.Ref, &m.CreatedAt, &m.Attempt); err != nil {
+			return nil, err
+		}
+		if payload.Valid {
+			m.Payload = json.RawMessage(payload.String)
+		}
+		out = append(out, c)
+	}
+	return out, q.d.Explain(rows.Err())
+}
+
+// milliseconds is d in whole milliseconds as an int (DATEADD's argument),
+// capped at about 24 days.
+func milliseconds(d time.Duration) int32 {
+	ms := d.Milliseconds()
+	switch {
+	case ms < 0:
+		return 0
+	case ms > math.MaxInt32:
+		return math.MaxInt32
+	}
+	return int32(ms)
+}
+
+// outcomeRow is one element of finishBatch's JSON array.
+type outcomeRow struct {
+	ID           int64  `json:"id"`
+	Token        string `json:"token"`
+	Status       string `json:"status"`
+	RetryMS      int32  `json:"retry_ms"`
+	Released     bool   `json:"released"`
+	Attempt      int    `json:"attempt"`
+	StartedAt    string `json:"started_at"` // UTC, ISO 8601 without zone: datetime2 reads it in any language
+	DurationMS   int32  `json:"duration_ms"`
+	Outcome      string `json:"outcome"`
+	ResponseCode int    `json:"response_code"`
+	Error        string `json:"error"`
+	ResponseBody string `json:"response_body"`
+}
+
+// datetime2Layout formats a UTC time as datetime2(6) reads it.
+const datetime2Layout = "2006-01-02T15:04:05.000000"
+
+// Finish writes back a batch of outcomes in one round trip, passed as one
+// JSON array. JSON rather than a table-valued parameter: no table type to
+// version, migrate and grant, and one nvarchar(max) parameter, so one
+// cached plan; the price is compatibility level 130 (checked by NewQueue).
+func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]int64, error) {
+	batch := make([]outcomeRow, len(outs))
+	for i, o := range outs {
+		started := o.StartedAt
+		if started.IsZero() {
+			started = time.Unix(0, 0)
+		}
+		batch[i] = outcomeRow{
+			ID: o.ID, Token: o.Token, Status: o.Status, RetryMS: milliseconds(o.RetryIn), Released: o.Released,
+			Attempt: o.Attempt, StartedAt: started.UTC().Format(datetime2Layout), DurationMS: milliseconds(o.Duration),
+			Outcome: o.Result.Outcome.String(), ResponseCode: o.Result.StatusCode, Error: o.Result.Err,
+			ResponseBody: o.Result.Body,
+		}
+	}
+	payload, err := json.Marshal(batch)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.db.QueryContext(ctx, finishBatch, mssql.NVarCharMax(payload))
+	if err != nil {
+		return nil, q.d.Explain(err)
+	}
+	defer rows.Close()
+	written := make([]int64, 0, len(outs))
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		written = append(written, id)
+	}
+	return written, q.d.Explain(rows.Err())
+}
+
+func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {
+	rows, err := q.db.QueryContext(ctx, loadChannels)
+	if err != nil {
+		return nil, q.d.Explain(err)
+	}
+	defer rows.Close()
+	var out []channel.Channel
+	for rows.Next() {
+		var c channel.Channel
+		var config string
+		var timeoutMS int64
+		if err := rows.Scan(&c.Code, &c.Kind, &c.Target, &config, &c.SecretEnv, &c.Enabled, &c.MaxAttempts, &timeoutMS); err != nil {
+			return nil, err
+		}
+		c.Config = json.RawMessage(config)
+		c.Timeout = time.Duration(timeoutMS) * time.Millisecond
+		out = append(out, c)
+	}
+	return out, q.d.Explain(rows.Err())
+}
+
+// Close has nothing to release: the queue uses the caller's pool.
+func (q *queue) Close() error { return nil }

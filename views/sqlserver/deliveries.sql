@@ -1,0 +1,27 @@
+SET ANSI_NULLS ON;
+SET QUOTED_IDENTIFIER ON;
+GO
+-- relay_api.deliveries: one row per delivery attempt, with its message.
+-- Called by: hosts, dashboards and operators.
+-- Stable: columns are only ever added at the end, never renamed or dropped.
+-- Integrators: leave it as it is (hosts rely on its columns); build views of
+-- your own on top of it.
+CREATE OR ALTER VIEW relay_api.deliveries
+AS
+SELECT
+    d.id AS delivery_id,
+    d.message_id,
+    m.[key],
+    m.channel,
+    m.receiver,
+    m.event,
+    m.ref,
+    d.attempt,
+    d.started_at,
+    d.duration_ms,
+    d.outcome,
+    d.response_code,
+    d.error
+FROM relay.delivery AS d
+INNER JOIN relay.message AS m ON d.message_id = m.id;
+GO
