@@ -1,0 +1,5 @@
+package keys
+
+type Key interface {
+	RootKey() []byte
+}
