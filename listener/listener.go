@@ -150,11 +150,13 @@ func (l *Listener) Run(ctx context.Context) error {
 // claimLoop claims while there is room and work, and sleeps otherwise.
 //
 // With notifications (PostgreSQL) the listener tells the database when it is
-// idle: after a claim that found nothing it marks itself idle and claims
-// once more before sleeping (a message committed just before the mark sent
-// no notification); after a claim that found work it marks itself busy, so
-// hosts' inserts stop paying for NOTIFY while it drains. While it finds work
-// it claims again at once.
+// idle, so that hosts' inserts pay for a NOTIFY only then. While it finds
+// work it claims again at once. When a claim finds nothing it lingers:
+// still marked busy, it claims every millisecond until Linger has passed
+// since it last found work, so a steady flow of messages never makes it go
+// idle (and every insert notify). Then it marks itself idle and claims once
+// more before sleeping (a message committed just before the mark sent no
+// notification). A claim that finds work marks it busy again.
 //
 // Without notifications (SQL Server, or NoNotify) polling adapts: at once
 // again after a full claim, PollMin after a partial one, then doubling up to
@@ -168,7 +170,8 @@ func (l *Listener) claimLoop(ctx context.Context) {
 	}
 	failures := 0
 	idle := false          // marked idle in the database (with a waker)
-	sleep := l.cfg.PollMin // adaptive polling's next sleep (without one)
+	sleep := l.cfg.PollMin // adaptive polling's next sleep (without a waker)
+	var lastWork time.Time // when a claim last found work
 	for ctx.Err() == nil {
 		room := cap(l.slots) - len(l.slots)
 		if room == 0 || room < l.cfg.BatchSize/2 {
@@ -198,10 +201,13 @@ func (l *Listener) claimLoop(ctx context.Context) {
 		var wait time.Duration
 		switch {
 		case l.waker != nil && got > 0:
+			lastWork = time.Now()
 			if idle {
 				idle = !l.mark(ctx, l.waker.Busy, "busy")
 			}
 			continue
+		case l.waker != nil && !idle && time.Since(lastWork) < l.cfg.Linger:
+			wait = lingerPoll
 		case l.waker != nil && !idle:
 			// Even if the mark fails, sleep after the next claim: the
 			// fallback poll still finds everything.
@@ -312,6 +318,9 @@ func pause(ctx context.Context, d time.Duration) {
 
 // ErrConfig marks a configuration the listener refuses.
 var ErrConfig = errors.New("listener configuration")
+
+// lingerPoll is how often a lingering listener claims (see claimLoop).
+const lingerPoll = time.Millisecond
 
 // queryTimeout bounds each claim and write-back statement.
 const queryTimeout = 30 * time.Second

@@ -289,3 +289,62 @@ func TestQueueSessionSettings(t *testing.T) {
 		t.Fatalf("no session named dbrelay-listener (%d, %v)", n, err)
 	}
 }
+
+// Under a steady flow of messages a lingering listener stays busy, so the
+// hosts' inserts do not NOTIFY (each NOTIFY would serialise their commits);
+// without lingering it would go idle between messages and nearly every
+// insert would notify.
+func TestSteadyFlowSendsNoNotifications(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		linger time.Duration
+		most   int
+	}{{"lingering", 0, 3}, {"not lingering", -1, -1}} {
+		t.Run(c.name, func(t *testing.T) {
+			conn, err := dialect.Open(pgtest.Migrated(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { conn.Close() })
+			if _, err := conn.DB.Exec(`INSERT INTO relay.channel (code, kind) VALUES ('inbox', 'internal')`); err != nil {
+				t.Fatal(err)
+			}
+			cfg := dialecttest.TestConfig(t)
+			cfg.Linger = c.linger
+			dialecttest.StartListener(t, conn, cfg)
+			l := pq.NewListener(conn.DSN, time.Millisecond, time.Second, nil)
+			defer l.Close()
+			if err := l.Listen("relay_message"); err != nil {
+				t.Fatal(err)
+			}
+			const n = 40
+			for i := 0; i < n; i++ {
+				if _, err := conn.DB.Exec(`SELECT relay.enqueue('s', 'r', 'inbox', 't')`); err != nil {
+					t.Fatal(err)
+				}
+				time.Sleep(5 * time.Millisecond) // the flow's pace, not a wait for a result
+			}
+			conn.DB.Exec(`SELECT pg_notify('relay_message', 'end')`)
+			notified := 0
+			for done := false; !done; {
+				select {
+				case m := <-l.Notify:
+					if m.Extra == "end" {
+						done = true
+					} else {
+						notified++
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("no end marker")
+				}
+			}
+			t.Logf("%d inserts, %d notifications", n, notified)
+			if c.most >= 0 && notified > c.most {
+				t.Fatalf("%d notifications for %d inserts at a steady pace, want at most %d", notified, n, c.most)
+			}
+			if c.most < 0 && notified < n/2 {
+				t.Fatalf("without lingering only %d notifications for %d inserts: the test no longer sees the difference", notified, n)
+			}
+		})
+	}
+}
