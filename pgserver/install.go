@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // FindBinaries returns the directory holding initdb and postgres: $PG_BINDIR
@@ -30,6 +31,16 @@ func FindBinaries(opts Options) (string, error) {
 	}
 	if os.Geteuid() != 0 {
 		return "", errors.New("pgserver: no PostgreSQL server binaries found and not root, so they cannot be installed here; run 'sudo apt-get install postgresql' or set PG_BINDIR to a PostgreSQL bin directory")
+	}
+	// go test runs packages in parallel, and each may get here at once:
+	// one installs, the others wait and find the binaries.
+	unlock, err := lockFile(filepath.Join(os.TempDir(), "dbrelay-pgserver-install.lock"))
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	if dir := findInstalled(); dir != "" {
+		return dir, nil
 	}
 	if err := installDebianPackage(opts); err != nil {
 		return "", err
@@ -95,7 +106,7 @@ func installDebianPackage(opts Options) error {
 	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 	install := func() ([]byte, error) {
 		cmd := exec.Command("apt-get", "install", "-y", "-q", "--no-install-recommends",
-			"-o", "Dpkg::Options::=--force-confold", "postgresql")
+			"-o", "Dpkg::Options::=--force-confold", "-o", "DPkg::Lock::Timeout=300", "postgresql")
 		cmd.Env = env
 		return cmd.CombinedOutput()
 	}
@@ -104,7 +115,7 @@ func installDebianPackage(opts Options) error {
 	if err != nil {
 		// A fresh machine has no package lists yet.
 		logf("pgserver: apt-get install failed; running apt-get update and trying again")
-		upd := exec.Command("apt-get", "update", "-q")
+		upd := exec.Command("apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=300")
 		upd.Env = env
 		if uout, uerr := upd.CombinedOutput(); uerr != nil {
 			return fmt.Errorf("pgserver: apt-get update failed: %w\n%s", uerr, tail(uout))
@@ -122,4 +133,18 @@ func tail(b []byte) string {
 		lines = lines[len(lines)-10:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lockFile takes an exclusive lock on path (created if missing), waiting for
+// it; the returned function releases it.
+func lockFile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("pgserver: lock %s: %w", path, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("pgserver: lock %s: %w", path, err)
+	}
+	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
