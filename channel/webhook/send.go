@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unicode/utf8"
@@ -86,7 +85,6 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 		h[headerTimestamp] = vals[1:2:2]
 		h[headerSignature] = vals[2:3:3]
 	}
-	e.buf, e.start, e.end = b, start, end
 
 	actx := ctx
 	if s.timeout > 0 {
@@ -94,20 +92,23 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 		actx, cancel = context.WithTimeout(ctx, s.timeout)
 		defer cancel() // after the response body has been read
 	}
+	// The body gets its own exact-size copy, read through a *bytes.Reader:
+	// net/http sends the headers and an in-memory body of a known type in
+	// one write (for other body types it flushes the headers first: two
+	// syscalls and two TCP packets per message, paid again by the
+	// receiver), and the scratch buffer goes back to the pool at once.
+	body := append([]byte(nil), b[start:end]...)
+	e.buf = b
+	e.release()
 	req := s.tmpl.WithContext(actx)
 	u := *s.tmpl.URL
 	req.URL = &u
 	req.Header = h
-	req.ContentLength = int64(end - start)
-	e.refs.Add(1) // owned by the body, dropped by its Close
-	req.Body = &requestBody{env: e}
-	gen := e.gen.Load()
-	req.GetBody = func() (io.ReadCloser, error) { return e.reopen(gen) }
+	req.ContentLength = int64(len(body))
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 
 	resp, err := s.client.Do(req)
-	// The transport may still hold (and later Close) the body, which keeps
-	// its own reference; GetBody is only called during Do.
-	e.release()
 	if err != nil {
 		return s.failed(ctx, actx, err)
 	}
@@ -305,89 +306,20 @@ func truncateUTF8(s string, max int) string {
 	return s[:i]
 }
 
-// envelope is a pooled buffer holding one request's signed content and body
-// (buf[start:end]). net/http may read and Close a request body after Do has
-// returned, so the buffer goes back to the pool only when both Send and
-// every body handed to the transport are done with it: refs counts them.
-// gen tells a late GetBody call that the buffer now belongs to another
-// request.
+// envelope is a pooled scratch buffer in which one request's signed content
+// and body (buf[start:end]) are built; the body is copied out before the
+// request is sent, so the buffer is free again as soon as Send has signed.
 type envelope struct {
 	buf        []byte
 	start, end int
-	refs       atomic.Int32
-	gen        atomic.Uint64
 }
 
 var envelopes = sync.Pool{New: func() any { return &envelope{buf: make([]byte, 0, 2048)} }}
 
-func getEnvelope() *envelope {
-	e := envelopes.Get().(*envelope)
-	e.gen.Add(1)
-	e.refs.Store(1)
-	return e
-}
+func getEnvelope() *envelope { return envelopes.Get().(*envelope) }
 
 func (e *envelope) release() {
-	if e.refs.Add(-1) != 0 {
-		return
-	}
 	if cap(e.buf) <= maxPooledEnvelope {
 		envelopes.Put(e)
 	}
-}
-
-var errBodyGone = errors.New("webhook: request body is no longer available")
-
-// reopen implements Request.GetBody: a fresh reader over the same bytes, for
-// the transport to replay the request on a new connection.
-func (e *envelope) reopen(gen uint64) (io.ReadCloser, error) {
-	for {
-		n := e.refs.Load()
-		if n <= 0 {
-			return nil, errBodyGone
-		}
-		if e.refs.CompareAndSwap(n, n+1) {
-			break
-		}
-	}
-	if e.gen.Load() != gen {
-		e.release()
-		return nil, errBodyGone
-	}
-	return &requestBody{env: e}, nil
-}
-
-// requestBody reads an envelope's body. Read and Close are serialized
-// because HTTP/2 may Close from another goroutine while a Read is running,
-// and Close hands the buffer back to the pool.
-type requestBody struct {
-	mu  sync.Mutex
-	env *envelope // nil once closed
-	off int
-}
-
-func (r *requestBody) Read(p []byte) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.env == nil {
-		return 0, errBodyGone
-	}
-	rest := r.env.buf[r.env.start+r.off : r.env.end]
-	if len(rest) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, rest)
-	r.off += n
-	return n, nil
-}
-
-func (r *requestBody) Close() error {
-	r.mu.Lock()
-	e := r.env
-	r.env = nil
-	r.mu.Unlock()
-	if e != nil {
-		e.release()
-	}
-	return nil
 }

@@ -3,6 +3,7 @@ package webhook
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -484,57 +485,88 @@ func TestConcurrentSends(t *testing.T) {
 	}
 }
 
-// The pooled request body goes back to the pool only after Send and every
-// reader handed to the transport are done, and a late GetBody call can
-// never read another request's bytes. Transport replays (GetBody) cannot be
-// triggered deterministically over a real connection, so this drives the
-// same calls Send and net/http make.
-func TestRequestBodyLifecycle(t *testing.T) {
-	e := getEnvelope()
-	e.buf = append(e.buf[:0], "id.123.{\"x\":1}sig"...)
-	e.start, e.end = len("id.123."), len("id.123.{\"x\":1}")
-	gen := e.gen.Load()
+// countingConn counts the writes a client makes on its connection.
+type countingConn struct {
+	net.Conn
+	writes *atomic.Int64
+}
 
-	e.refs.Add(1)
-	first := &requestBody{env: e}
-	got, err := io.ReadAll(first)
-	if err != nil || string(got) != `{"x":1}` {
-		t.Fatalf("first body read %q, %v", got, err)
-	}
-	first.Close()
-	first.Close() // a second Close must not release twice
+func (c countingConn) Write(p []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(p)
+}
 
-	replay, err := e.reopen(gen) // GetBody while Send still holds its reference
+// Headers and body go out in one write: net/http flushes the headers
+// separately unless the body is an in-memory reader of a type it knows,
+// which would cost a syscall and a TCP packet more per message on both ends.
+func TestOneWritePerRequest(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer srv.Close()
+	var writes atomic.Int64
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		return countingConn{c, &writes}, err
+	}}
+	defer tr.CloseIdleConnections()
+	f := NewFactory(&http.Client{Transport: tr})
+	snd, err := f(channel.Channel{Code: "c", Kind: Kind, Target: srv.URL, Timeout: 5 * time.Second}, nil)
 	if err != nil {
-		t.Fatalf("GetBody during Do: %v", err)
+		t.Fatal(err)
 	}
-	e.release() // Send is done; the replay still holds the buffer
-	if n := e.refs.Load(); n != 1 {
-		t.Fatalf("refs = %d, want 1 (the replay body)", n)
+	const n = 20
+	for i := 0; i < n; i++ {
+		m := &channel.Message{ID: int64(i), Key: fmt.Sprintf("k-%d", i), Title: "t", Body: strings.Repeat("x", 1000)}
+		if r := snd.Send(context.Background(), m); r.Outcome != channel.Sent {
+			t.Fatalf("send %d: %+v", i, r)
+		}
 	}
-	got, err = io.ReadAll(replay)
-	if err != nil || string(got) != `{"x":1}` {
-		t.Fatalf("replayed body read %q, %v", got, err)
+	if got := writes.Load(); got != n {
+		t.Fatalf("%d writes for %d requests, want one each", got, n)
 	}
-	replay.Close()
-	if n := e.refs.Load(); n != 0 {
-		t.Fatalf("refs = %d after every holder released, want 0", n)
-	}
-	if _, err := replay.Read(make([]byte, 8)); err == nil {
-		t.Error("Read after Close succeeded")
-	}
-	if _, err := e.reopen(gen); err == nil {
-		t.Error("GetBody after release succeeded")
-	}
+}
 
-	// The buffer was recycled for another request: an old GetBody must
-	// refuse rather than read the new request's bytes.
-	e.gen.Add(1)
-	e.refs.Store(1)
-	if _, err := e.reopen(gen); err == nil {
-		t.Error("stale GetBody succeeded on a recycled buffer")
+// bodyKeeper is a RoundTripper that keeps each request's GetBody, to read
+// the body again long after Send returned (as a transport replaying the
+// request on a new connection would).
+type bodyKeeper struct {
+	next   http.RoundTripper
+	mu     sync.Mutex
+	bodies map[string]func() (io.ReadCloser, error)
+}
+
+func (k *bodyKeeper) RoundTrip(r *http.Request) (*http.Response, error) {
+	k.mu.Lock()
+	k.bodies[r.Header.Get("webhook-id")] = r.GetBody
+	k.mu.Unlock()
+	return k.next.RoundTrip(r)
+}
+
+// A request's body stays its own after Send returns: later sends reuse
+// scratch buffers, never the bytes a transport may still replay.
+func TestBodyUnchangedByLaterSends(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer srv.Close()
+	keeper := &bodyKeeper{next: http.DefaultTransport, bodies: map[string]func() (io.ReadCloser, error){}}
+	snd, err := NewFactory(&http.Client{Transport: keeper})(channel.Channel{Code: "c", Kind: Kind, Target: srv.URL}, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if n := e.refs.Load(); n != 1 {
-		t.Errorf("stale GetBody leaked a reference: refs = %d", n)
+	for i := 0; i < 50; i++ {
+		m := &channel.Message{ID: int64(i), Key: fmt.Sprintf("k-%d", i), Title: fmt.Sprintf("title %d", i)}
+		snd.Send(context.Background(), m)
+	}
+	for i := 0; i < 50; i++ {
+		rc, err := keeper.bodies[fmt.Sprintf("k-%d", i)]()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(rc)
+		var env struct {
+			ID    int64  `json:"id"`
+			Title string `json:"title"`
+		}
+		if err := json.Unmarshal(b, &env); err != nil || env.ID != int64(i) || env.Title != fmt.Sprintf("title %d", i) {
+			t.Fatalf("body of message %d read after later sends: %q (%v)", i, b, err)
+		}
 	}
 }
