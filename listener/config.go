@@ -40,12 +40,14 @@ type Config struct {
 	// NoNotify ignores the database's notifications and only polls.
 	NoNotify bool
 	// Linger is how long a listener with notifications stays busy after
-	// its last claim that found work, claiming every millisecond, before it
+	// its last claim that found work, claiming every LingerPoll, before it
 	// records itself idle (default 20ms). Under a steady flow of messages it
 	// so never goes idle, and hosts' inserts never pay for a NOTIFY; only a
 	// listener that has really run dry waits for one. 0 uses the default;
 	// a negative value turns lingering off.
 	Linger time.Duration
+	// LingerPoll is how often a lingering listener claims (default 1ms).
+	LingerPoll time.Duration
 	// RetryBase is the delay before the first retry (default 1s); each
 	// further retry doubles it, with ±20% jitter, up to RetryMax.
 	RetryBase time.Duration
@@ -107,6 +109,7 @@ func (c Config) withDefaults() (Config, error) {
 	defDur(&c.PollInterval, 2*time.Second)
 	defDur(&c.PollMin, 50*time.Millisecond)
 	defDur(&c.Linger, 20*time.Millisecond)
+	defDur(&c.LingerPoll, time.Millisecond)
 	defDur(&c.RetryBase, time.Second)
 	defDur(&c.RetryMax, time.Hour)
 	defDur(&c.Grace, 10*time.Second)

@@ -153,7 +153,7 @@ func (l *Listener) Run(ctx context.Context) error {
 // With notifications (PostgreSQL) the listener tells the database when it is
 // idle, so that hosts' inserts pay for a NOTIFY only then. While it finds
 // work it claims again at once. When a claim finds nothing it lingers:
-// still marked busy, it claims every millisecond until Linger has passed
+// still marked busy, it claims every LingerPoll until Linger has passed
 // since it last found work, so a steady flow of messages never makes it go
 // idle (and every insert notify). Then it marks itself idle and claims once
 // more before sleeping (a message committed just before the mark sent no
@@ -201,14 +201,28 @@ func (l *Listener) claimLoop(ctx context.Context) {
 
 		var wait time.Duration
 		switch {
+		case got == n:
+			sleep = l.cfg.PollMin
+			if l.waker != nil {
+				lastWork = time.Now()
+				if idle {
+					idle = !l.mark(ctx, l.waker.Busy, "busy")
+				}
+			}
+			continue // probably more due: claim again at once
 		case l.waker != nil && got > 0:
 			lastWork = time.Now()
 			if idle {
 				idle = !l.mark(ctx, l.waker.Busy, "busy")
 			}
-			continue
+			// A partial claim: the backlog is gone and messages trickle in.
+			// Wait a little so the next claim takes several at once; the
+			// more this one found, the faster they come, the longer the
+			// wait (at most maxPace), so claims stay amortised and do not
+			// spin against the hosts for the CPU.
+			wait = min(time.Duration(got)*l.cfg.LingerPoll, maxPace)
 		case l.waker != nil && !idle && time.Since(lastWork) < l.cfg.Linger:
-			wait = lingerPoll
+			wait = l.cfg.LingerPoll
 		case l.waker != nil && !idle:
 			// Even if the mark fails, sleep after the next claim: the
 			// fallback poll still finds everything.
@@ -217,9 +231,6 @@ func (l *Listener) claimLoop(ctx context.Context) {
 			continue // one more claim before sleeping
 		case l.waker != nil:
 			wait = l.cfg.PollInterval
-		case got == n:
-			sleep = l.cfg.PollMin
-			continue
 		case got > 0:
 			sleep = l.cfg.PollMin
 			wait = sleep
@@ -320,8 +331,8 @@ func pause(ctx context.Context, d time.Duration) {
 // ErrConfig marks a configuration the listener refuses.
 var ErrConfig = errors.New("listener configuration")
 
-// lingerPoll is how often a lingering listener claims (see claimLoop).
-const lingerPoll = time.Millisecond
+// maxPace caps the wait after a partial claim (see claimLoop).
+const maxPace = 5 * time.Millisecond
 
 // queryTimeout bounds each claim and write-back statement.
 const queryTimeout = 30 * time.Second
