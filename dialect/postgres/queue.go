@@ -106,16 +106,8 @@ func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]int64, er
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
-	defer rows.Close()
-	written := make([]int64, 0, n)
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		written = append(written, id)
-	}
-	return written, q.d.Explain(rows.Err())
+	written, err := dialect.ScanIDs(rows)
+	return written, q.d.Explain(err)
 }
 
 func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {
@@ -123,20 +115,8 @@ func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
-	defer rows.Close()
-	var out []channel.Channel
-	for rows.Next() {
-		var c channel.Channel
-		var config string
-		var timeoutMS int64
-		if err := rows.Scan(&c.Code, &c.Kind, &c.Target, &config, &c.SecretEnv, &c.Enabled, &c.MaxAttempts, &timeoutMS); err != nil {
-			return nil, err
-		}
-		c.Config = json.RawMessage(config)
-		c.Timeout = time.Duration(timeoutMS) * time.Millisecond
-		out = append(out, c)
-	}
-	return out, q.d.Explain(rows.Err())
+	chans, err := dialect.ScanChannels(rows)
+	return chans, q.d.Explain(err)
 }
 
 func (q *queue) Close() error {

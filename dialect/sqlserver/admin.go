@@ -108,16 +108,8 @@ func (d Dialect) queryIDs(ctx context.Context, db *sql.DB, query string, args ..
 	if err != nil {
 		return nil, d.Explain(err)
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, d.Explain(rows.Err())
+	ids, err := dialect.ScanIDs(rows)
+	return ids, d.Explain(err)
 }
 
 // Counts returns message counts by channel and status.
@@ -126,16 +118,8 @@ func (d Dialect) Counts(ctx context.Context, db *sql.DB) ([]dialect.Count, error
 	if err != nil {
 		return nil, d.Explain(err)
 	}
-	defer rows.Close()
-	var out []dialect.Count
-	for rows.Next() {
-		var c dialect.Count
-		if err := rows.Scan(&c.Channel, &c.Status, &c.N); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, d.Explain(rows.Err())
+	counts, err := dialect.ScanCounts(rows)
+	return counts, d.Explain(err)
 }
 
 // Backlog counts due messages and the age of the oldest since it became due.

@@ -152,16 +152,7 @@ func (Dialect) RecordedObjects(ctx context.Context, q dialect.Querier) ([]dialec
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var recs []dialect.ObjectRecord
-	for rows.Next() {
-		var r dialect.ObjectRecord
-		if err := rows.Scan(&r.Path, &r.Objects, &r.FileSHA256, &r.DBSHA256, &r.AppliedAt); err != nil {
-			return nil, err
-		}
-		recs = append(recs, r)
-	}
-	return recs, rows.Err()
+	return dialect.ScanObjectRecords(rows)
 }
 
 // isInvalidObject reports error 208 (invalid object name).

@@ -1,0 +1,75 @@
+package dialect
+
+import (
+	"database/sql"
+	"encoding/json"
+	"time"
+
+	"github.com/dbrelay/dbrelay/channel"
+)
+
+// The Scan functions read results whose columns every dialect's queries
+// return in the same order, so that each reading is written once. They
+// close rows.
+
+// ScanIDs reads a result of one bigint column.
+func ScanIDs(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// ScanCounts reads (channel, status, count) rows.
+func ScanCounts(rows *sql.Rows) ([]Count, error) {
+	defer rows.Close()
+	var out []Count
+	for rows.Next() {
+		var c Count
+		if err := rows.Scan(&c.Channel, &c.Status, &c.N); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ScanChannels reads relay.channel rows as (code, kind, target, config as
+// text, secret_env (empty when NULL), enabled, max_attempts, timeout_ms).
+func ScanChannels(rows *sql.Rows) ([]channel.Channel, error) {
+	defer rows.Close()
+	var out []channel.Channel
+	for rows.Next() {
+		var c channel.Channel
+		var config string
+		var timeoutMS int64
+		if err := rows.Scan(&c.Code, &c.Kind, &c.Target, &config, &c.SecretEnv, &c.Enabled, &c.MaxAttempts, &timeoutMS); err != nil {
+			return nil, err
+		}
+		c.Config = json.RawMessage(config)
+		c.Timeout = time.Duration(timeoutMS) * time.Millisecond
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// ScanObjectRecords reads relay.schema_object rows as (path, objects,
+// file_sha256, db_sha256, applied_at).
+func ScanObjectRecords(rows *sql.Rows) ([]ObjectRecord, error) {
+	defer rows.Close()
+	var recs []ObjectRecord
+	for rows.Next() {
+		var r ObjectRecord
+		if err := rows.Scan(&r.Path, &r.Objects, &r.FileSHA256, &r.DBSHA256, &r.AppliedAt); err != nil {
+			return nil, err
+		}
+		recs = append(recs, r)
+	}
+	return recs, rows.Err()
+}
