@@ -199,43 +199,38 @@ func (l *Listener) claimLoop(ctx context.Context) {
 		}
 		failures = 0
 
-		var wait time.Duration
-		switch {
-		case got == n:
-			sleep = l.cfg.PollMin
-			if l.waker != nil {
-				lastWork = time.Now()
-				if idle {
-					idle = !l.mark(ctx, l.waker.Busy, "busy")
-				}
-			}
-			continue // probably more due: claim again at once
-		case l.waker != nil && got > 0:
+		if got > 0 {
 			lastWork = time.Now()
+			sleep = l.cfg.PollMin
 			if idle {
 				idle = !l.mark(ctx, l.waker.Busy, "busy")
 			}
+		}
+		var wait time.Duration
+		switch {
+		case got == n:
+			continue // probably more due: claim again at once
+		case got > 0 && l.waker != nil:
 			// A partial claim: the backlog is gone and messages trickle in.
 			// Wait a little so the next claim takes several at once; the
 			// more this one found, the faster they come, the longer the
 			// wait (at most maxPace), so claims stay amortised and do not
 			// spin against the hosts for the CPU.
 			wait = min(time.Duration(got)*l.cfg.LingerPoll, maxPace)
-		case l.waker != nil && !idle && time.Since(lastWork) < l.cfg.Linger:
+		case got > 0:
+			wait = l.cfg.PollMin
+		case l.waker == nil:
+			wait, sleep = sleep, min(sleep*2, l.cfg.PollInterval)
+		case !idle && time.Since(lastWork) < l.cfg.Linger:
 			wait = l.cfg.LingerPoll
-		case l.waker != nil && !idle:
+		case !idle:
 			// Even if the mark fails, sleep after the next claim: the
 			// fallback poll still finds everything.
 			l.mark(ctx, l.waker.Idle, "idle")
 			idle = true
 			continue // one more claim before sleeping
-		case l.waker != nil:
-			wait = l.cfg.PollInterval
-		case got > 0:
-			sleep = l.cfg.PollMin
-			wait = sleep
 		default:
-			wait, sleep = sleep, min(sleep*2, l.cfg.PollInterval)
+			wait = l.cfg.PollInterval
 		}
 		// Drained: sleep until a notification, the poll, a retry of ours
 		// falling due, or ctx.
