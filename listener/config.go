@@ -86,13 +86,15 @@ type Attempt struct {
 }
 
 // Defaults returns the default configuration (for flags' help texts).
-func Defaults() Config {
-	c, _ := Config{Senders: map[string]channel.Factory{"": nil}}.withDefaults()
-	c.Senders = nil
-	return c
+func Defaults() Config { return Config{}.applyDefaults() }
+
+// withDefaults fills in the defaults and validates the result.
+func (c Config) withDefaults() (Config, error) {
+	c = c.applyDefaults()
+	return c, c.validate()
 }
 
-func (c Config) withDefaults() (Config, error) {
+func (c Config) applyDefaults() Config {
 	def := func(v *int, d int) {
 		if *v == 0 {
 			*v = d
@@ -125,23 +127,28 @@ func (c Config) withDefaults() (Config, error) {
 		rand.Read(b)
 		c.ID = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b))
 	}
+	return c
+}
+
+// validate returns one error naming the first unusable field.
+func (c Config) validate() error {
 	switch {
 	case c.Workers < 1 || c.Workers > 10000:
-		return c, errors.New("workers must be between 1 and 10000")
+		return errors.New("workers must be between 1 and 10000")
 	case c.BatchSize < 1 || c.BatchSize > 5000:
-		return c, errors.New("batch size must be between 1 and 5000")
+		return errors.New("batch size must be between 1 and 5000")
 	case c.Lease < time.Second:
-		return c, errors.New("lease must be at least 1s")
+		return errors.New("lease must be at least 1s")
 	case c.PollInterval < time.Millisecond:
-		return c, errors.New("poll interval must be at least 1ms")
+		return errors.New("poll interval must be at least 1ms")
 	case c.PollMin < time.Millisecond || c.PollMin > c.PollInterval:
-		return c, errors.New("the minimum poll interval must be at least 1ms and no more than the poll interval")
+		return errors.New("the minimum poll interval must be at least 1ms and no more than the poll interval")
 	case c.RetryBase < time.Millisecond || c.RetryMax < c.RetryBase:
-		return c, errors.New("retry base must be at least 1ms and no more than the retry maximum")
+		return errors.New("retry base must be at least 1ms and no more than the retry maximum")
 	case c.Grace < 0:
-		return c, errors.New("grace must not be negative")
+		return errors.New("grace must not be negative")
 	case len(c.Senders) == 0:
-		return c, errors.New("no senders configured")
+		return errors.New("no senders configured")
 	}
-	return c, nil
+	return nil
 }
