@@ -1,5 +1,8 @@
 -- relay.on_outcome: the hook called once when a message becomes sent or dead.
 --
+-- dbrelay:extension-point (the integrator's once installed: `dbrelay migrate up`
+-- creates it when missing and never replaces a customised one)
+--
 -- Called by: the message_outcome trigger, inside the listener's write-back
 -- transaction. A failing hook is logged as a WARNING and does not stop the
 -- outcome from being recorded.

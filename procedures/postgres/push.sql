@@ -1,5 +1,8 @@
 -- relay.push(sender, receivers, title, context): the host's one call.
 --
+-- dbrelay:extension-point (the integrator's once installed: `dbrelay migrate up`
+-- creates it when missing and never replaces a customised one)
+--
 -- Called by: the host application inside its own transaction
 -- (CALL relay.push('王经理', 'zhangsan,lisi', '请审批', '…')), and by
 -- `dbrelay push`. The messages commit or roll back with the host's

@@ -3,6 +3,9 @@ SET QUOTED_IDENTIFIER ON;
 GO
 -- relay.on_outcome: the hook called once when a message becomes sent or dead.
 --
+-- dbrelay:extension-point (the integrator's once installed: `dbrelay migrate up`
+-- creates it when missing and never replaces a customised one)
+--
 -- Called by: the message_outcome trigger, inside the listener's write-back
 -- transaction (one write-back covers a batch of messages).
 --

@@ -3,6 +3,9 @@ SET QUOTED_IDENTIFIER ON;
 GO
 -- relay.push(@Sender, @Receivers, @Title, @Context): the host's one call.
 --
+-- dbrelay:extension-point (the integrator's once installed: `dbrelay migrate up`
+-- creates it when missing and never replaces a customised one)
+--
 -- Called by: the host application, inside its own transaction or not
 --   EXEC relay.push @Sender = N'...', @Receivers = N'zhangsan,lisi',
 --        @Title = N'...', @Context = N'...';
