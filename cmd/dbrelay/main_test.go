@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
 )
 
@@ -36,6 +38,21 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
+// latestPostgres is the newest migration this binary carries, so that
+// tests need no change when a migration is added.
+func latestPostgres(t *testing.T) uint {
+	t.Helper()
+	d, ok := dialect.Lookup("postgres")
+	if !ok {
+		t.Fatal("the postgres dialect is not registered")
+	}
+	v, err := latestVersion(d)
+	if err != nil || v < 1 {
+		t.Fatalf("latest migration: %d, %v", v, err)
+	}
+	return v
+}
+
 func mustRun(t *testing.T, args ...string) string {
 	t.Helper()
 	code, out, errOut := runCLI(t, args...)
@@ -52,11 +69,12 @@ func TestMigrateStatusPushDown(t *testing.T) {
 		t.Fatalf("status before up:\n%s", out)
 	}
 	out = mustRun(t, "migrate", "up", "--database-url", url)
-	if !strings.Contains(out, "now at version 1") || !strings.Contains(out, "applied procedures/postgres/push.sql") {
+	latest := latestPostgres(t)
+	if !strings.Contains(out, fmt.Sprintf("now at version %d", latest)) || !strings.Contains(out, "applied procedures/postgres/push.sql") {
 		t.Fatalf("up:\n%s", out)
 	}
 	out = mustRun(t, "migrate", "status", "--database-url", url)
-	if !strings.Contains(out, "version 1 (up to date)") || strings.Contains(out, "missing") || strings.Contains(out, "drifted") {
+	if !strings.Contains(out, fmt.Sprintf("version %d (up to date)", latest)) || strings.Contains(out, "missing") || strings.Contains(out, "drifted") {
 		t.Fatalf("status after up:\n%s", out)
 	}
 
@@ -168,7 +186,7 @@ func TestErrors(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	out := mustRun(t, "version")
-	if !strings.Contains(out, "dbrelay ") || !strings.Contains(out, "postgres schema version 1") {
+	if !strings.Contains(out, "dbrelay ") || !strings.Contains(out, fmt.Sprintf("postgres schema version %d", latestPostgres(t))) {
 		t.Fatalf("version:\n%s", out)
 	}
 }
