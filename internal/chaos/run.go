@@ -54,7 +54,9 @@ type Run struct {
 }
 
 // Note adds a line to the run's notes.
-func (r *Run) Note(format string, args ...any) { r.notes = append(r.notes, fmt.Sprintf(format, args...)) }
+func (r *Run) Note(format string, args ...any) {
+	r.notes = append(r.notes, fmt.Sprintf(format, args...))
+}
 
 // Fail records a broken rule that the tally cannot see (a hang, a readiness
 // probe that lies) and notes it.
