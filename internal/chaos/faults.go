@@ -25,13 +25,13 @@ INSERT INTO chaos.fault (name) VALUES ('claim'), ('writeback');
 
 -- take uses one armed fault, if any, without waiting on a lock: a
 -- statement that finds the row locked by another just goes on.
-CREATE FUNCTION chaos.take(fault text) RETURNS boolean LANGUAGE plpgsql AS $$
+CREATE FUNCTION chaos.take(which text) RETURNS boolean LANGUAGE plpgsql AS $$
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM chaos.fault WHERE name = fault AND armed > 0) THEN
+    IF NOT EXISTS (SELECT 1 FROM chaos.fault f WHERE f.name = which AND f.armed > 0) THEN
         RETURN false;
     END IF;
     UPDATE chaos.fault SET armed = armed - 1
-    WHERE name IN (SELECT name FROM chaos.fault WHERE name = fault AND armed > 0 FOR UPDATE SKIP LOCKED);
+    WHERE name IN (SELECT f.name FROM chaos.fault f WHERE f.name = which AND f.armed > 0 FOR UPDATE SKIP LOCKED);
     RETURN FOUND;
 END $$;
 
