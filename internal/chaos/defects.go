@@ -41,14 +41,8 @@ func leaseSlowReceiver(ctx context.Context, r *Run) error {
 // PostgreSQL. Nothing can move; what matters is that the listener says so
 // (/readyz) and that it still stops on SIGTERM.
 func dbBlackhole(ctx context.Context, r *Run) error {
-	if err := fastChannel(ctx, r, Behaviour{}); err != nil {
-		return err
-	}
-	lst, err := r.Listen(ctx, "--lease", "10s", "--grace", grace.String())
+	lst, err := startDrain(ctx, r, Behaviour{}, 0.2, "--lease", "10s")
 	if err != nil {
-		return err
-	}
-	if err := r.AwaitFraction(ctx, 0.2, time.Minute); err != nil {
 		return err
 	}
 	g0 := lst.Goroutines(ctx)
@@ -104,18 +98,12 @@ func lostClaimReply(ctx context.Context, r *Run) error {
 }
 
 func lostReplies(ctx context.Context, r *Run, fault string, times int, args ...string) error {
-	if err := fastChannel(ctx, r, Behaviour{Delay: 30 * time.Millisecond}); err != nil {
-		return err
-	}
 	if err := r.DB.InstallFaults(ctx); err != nil {
 		return err
 	}
 	r.SentMetric = true
-	lst, err := r.Listen(ctx, append(args, "--grace", grace.String())...)
+	lst, err := startDrain(ctx, r, Behaviour{Delay: 30 * time.Millisecond}, 0.1, args...)
 	if err != nil {
-		return err
-	}
-	if err := r.AwaitFraction(ctx, 0.1, time.Minute); err != nil {
 		return err
 	}
 	lost := 0
@@ -140,14 +128,8 @@ func lostReplies(ctx context.Context, r *Run, fault string, times int, args ...s
 // it must still exit within its grace plus a bound, and what it held comes
 // back when its lease ends.
 func shutdownDBDown(ctx context.Context, r *Run) error {
-	if err := fastChannel(ctx, r, Behaviour{Delay: 200 * time.Millisecond}); err != nil {
-		return err
-	}
-	lst, err := r.Listen(ctx, "--lease", "20s", "--grace", grace.String())
+	lst, err := startDrain(ctx, r, Behaviour{Delay: 200 * time.Millisecond}, 0.05, "--lease", "20s")
 	if err != nil {
-		return err
-	}
-	if err := r.AwaitFraction(ctx, 0.05, time.Minute); err != nil {
 		return err
 	}
 	if err := r.Lab.StopPG(ctx); err != nil {
@@ -181,15 +163,9 @@ func shutdownDBDown(ctx context.Context, r *Run) error {
 // PostgreSQL its attempt row violated relay.delivery's foreign key and the
 // whole write-back batch failed for a lease, then was delivered again.
 func deletedMidFlight(ctx context.Context, r *Run) error {
-	if err := fastChannel(ctx, r, Behaviour{Delay: 300 * time.Millisecond}); err != nil {
-		return err
-	}
 	r.SentMetric = true
-	lst, err := r.Listen(ctx, "--lease", "10s", "--grace", grace.String())
+	lst, err := startDrain(ctx, r, Behaviour{Delay: 300 * time.Millisecond}, 0.1, "--lease", "10s")
 	if err != nil {
-		return err
-	}
-	if err := r.AwaitFraction(ctx, 0.1, time.Minute); err != nil {
 		return err
 	}
 	var id int64

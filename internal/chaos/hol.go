@@ -10,8 +10,10 @@ import (
 // whose endpoint never answers take every worker, each attempt holding one
 // for the channel's whole timeout. A healthy channel drains N messages
 // alone, then N again interleaved with N/2 for the stalled channel
-// (timeout 5 s, as in the issue); the second drain must finish, and its
-// rate is reported against the first (issue 13's target: ≥ 80%).
+// (timeout 5 s, as in the issue). The second drain must finish within
+// max(20 s, 5 × the first), or the healthy messages left count as stuck;
+// its rate is reported against the first (issue 13's target, ≥ 80%, is
+// checked by make bench's head-of-line row).
 func headOfLine(ctx context.Context, r *Run) error {
 	stall, err := StartStall()
 	if err != nil {
@@ -53,7 +55,7 @@ func headOfLine(ctx context.Context, r *Run) error {
 	if lst, err = r.Listen(ctx, args...); err != nil {
 		return err
 	}
-	limit := max(time.Minute, 10*solo)
+	limit := max(20*time.Second, 5*solo)
 	wctx, cancel := context.WithTimeout(ctx, limit)
 	got := r.Lab.Receiver.WaitAccepted(wctx, r.N+healthy) - r.N
 	cancel()

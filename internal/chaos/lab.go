@@ -173,7 +173,7 @@ RETURNING id`, channel, n)
 	if err != nil {
 		return nil, fmt.Errorf("pushing %d messages: %w", n, err)
 	}
-	return scanIDs(rows)
+	return dialect.ScanIDs(rows)
 }
 
 // Unfinished counts messages still pending or sending, outside the
@@ -211,17 +211,4 @@ func (d *DB) CountStatus(ctx context.Context, status string) (int, error) {
 	var n int
 	err := d.QueryRowContext(ctx, `SELECT count(*) FROM relay.message WHERE status = $1`, status).Scan(&n)
 	return n, err
-}
-
-func scanIDs(rows *sql.Rows) ([]int64, error) {
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }

@@ -3,9 +3,9 @@ package chaos
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -29,21 +29,17 @@ type Listener struct {
 }
 
 // StartListener runs `dbrelay listen` against url with args added to the
-// harness's own (JSON logs, --http with pprof), and waits until it serves
-// /healthz.
+// harness's own (JSON logs, --http on a port the kernel picks, with pprof),
+// and waits until its log says where it serves.
 func (l *Lab) StartListener(ctx context.Context, name, url string, args ...string) (*Listener, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	p := &Listener{Name: name, done: make(chan struct{}), http: fmt.Sprintf("127.0.0.1:%d", port),
+	p := &Listener{Name: name, done: make(chan struct{}),
 		LogPath: filepath.Join(l.Dir, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano())),
 		client:  &http.Client{Timeout: 5 * time.Second}}
 	logf, err := os.Create(p.LogPath)
 	if err != nil {
 		return nil, err
 	}
-	all := append([]string{"listen", "--database-url", url, "--log-format", "json", "--http", p.http, "--pprof"}, args...)
+	all := append([]string{"listen", "--database-url", url, "--log-format", "json", "--http", "127.0.0.1:0", "--pprof"}, args...)
 	p.cmd = exec.Command(l.Bin, all...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	// Pdeathsig: a harness that dies leaves no listener behind.
@@ -53,24 +49,36 @@ func (l *Lab) StartListener(ctx context.Context, name, url string, args ...strin
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
 	go func() { p.cmd.Wait(); logf.Close(); close(p.done) }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if code, _ := p.get(ctx, "/healthz"); code == http.StatusOK {
-			return p, nil
+	err = poll(ctx, time.Minute, 10*time.Millisecond, func() (bool, error) {
+		if p.Exited() {
+			return false, fmt.Errorf("%s exited at start: %s", name, p.Tail(8))
 		}
-		select {
-		case <-p.done:
-			return nil, fmt.Errorf("%s exited at start: %s", name, p.Tail(8))
-		case <-ctx.Done():
-			p.Kill()
-			return nil, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			p.Kill()
-			return nil, fmt.Errorf("%s did not serve /healthz within 60 s: %s", name, p.Tail(8))
+		p.http = p.servingAddr()
+		return p.http != "", nil
+	})
+	if err != nil {
+		p.Kill()
+		return nil, fmt.Errorf("%s: waiting for its HTTP address: %w", name, err)
+	}
+	return p, nil
+}
+
+// servingAddr finds the address the listener's HTTP server took, in the
+// first log line that carries an "addr" (the line saying what it serves).
+func (p *Listener) servingAddr() string {
+	f, err := os.Open(p.LogPath)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var line struct{ Addr string }
+		if json.Unmarshal(sc.Bytes(), &line) == nil && strings.HasPrefix(line.Addr, "127.0.0.1:") {
+			return line.Addr
 		}
 	}
+	return ""
 }
 
 // PID is the process id.
@@ -178,8 +186,12 @@ func (p *Listener) SentMetric(ctx context.Context) (int, bool) {
 }
 
 // PeakRSS is the process's VmHWM in bytes (0 once it has exited).
-func (p *Listener) PeakRSS() int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.PID()))
+func (p *Listener) PeakRSS() int64 { return PeakRSS(p.PID()) }
+
+// PeakRSS is process pid's peak resident set (VmHWM) in bytes; 0 when it
+// cannot be read (the process has exited).
+func PeakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
@@ -218,13 +230,4 @@ func (p *Listener) Tail(n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return p.LogPath + ":\n  " + strings.Join(lines, "\n  ")
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

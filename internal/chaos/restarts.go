@@ -8,18 +8,23 @@ import (
 
 // Faults that hit the listener or PostgreSQL as a whole, mid-drain.
 
-// atFractions runs fault each time the receiver has accepted the next
-// fraction of the pushed messages.
-func atFractions(ctx context.Context, r *Run, fracs []float64, fault func() error) error {
-	for _, f := range fracs {
+// pgFaultsMidDrain starts a drain (lease as given) and runs fault each
+// time the receiver has accepted another quarter or so of the messages; it
+// returns the listener, still running, and how many faults it ran.
+func pgFaultsMidDrain(ctx context.Context, r *Run, lease string, fault func() error) (*Listener, int, error) {
+	lst, err := startDrain(ctx, r, Behaviour{}, 0, "--lease", lease)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i, f := range []float64{0.2, 0.45, 0.7} {
 		if err := r.AwaitFraction(ctx, f, 2*time.Minute); err != nil {
-			return err
+			return nil, i, err
 		}
 		if err := fault(); err != nil {
-			return err
+			return nil, i, err
 		}
 	}
-	return nil
+	return lst, 3, nil
 }
 
 // pgCrashImmediate (defect 7): with synchronous_commit off on its sessions
@@ -28,18 +33,7 @@ func atFractions(ctx context.Context, r *Run, fracs []float64, fault func() erro
 // are explained by the crash; a repeated attempt number is not (the README
 // says attempts count claims).
 func pgCrashImmediate(ctx context.Context, r *Run) error {
-	if err := fastChannel(ctx, r, Behaviour{}); err != nil {
-		return err
-	}
-	lst, err := r.Listen(ctx, "--lease", "5s", "--grace", grace.String())
-	if err != nil {
-		return err
-	}
-	crashes := 0
-	err = atFractions(ctx, r, []float64{0.2, 0.45, 0.7}, func() error {
-		crashes++
-		return r.Lab.CrashPG(ctx)
-	})
+	lst, crashes, err := pgFaultsMidDrain(ctx, r, "5s", func() error { return r.Lab.CrashPG(ctx) })
 	if err != nil {
 		return err
 	}
@@ -51,45 +45,33 @@ func pgCrashImmediate(ctx context.Context, r *Run) error {
 // disconnected, everything committed is kept) and started again. Nothing
 // is forgotten, so nothing may be delivered twice.
 func pgRestartFast(ctx context.Context, r *Run) error {
-	if err := fastChannel(ctx, r, Behaviour{}); err != nil {
-		return err
-	}
 	r.SentMetric = true
-	lst, err := r.Listen(ctx, "--lease", "10s", "--grace", grace.String())
+	lst, restarts, err := pgFaultsMidDrain(ctx, r, "10s", func() error { return r.Lab.PG.Restart(ctx) })
 	if err != nil {
 		return err
 	}
-	err = atFractions(ctx, r, []float64{0.2, 0.45, 0.7}, func() error { return r.Lab.PG.Restart(ctx) })
-	if err != nil {
-		return err
-	}
-	r.Note("3 restarts")
+	r.Note("%d restarts", restarts)
 	return r.Finish(ctx, lst, drainDeadline(r.N), 0, grace)
 }
 
 // sigkillLoop: the listener killed outright five times; its claimed
 // messages come back when their 3 s lease ends.
 func sigkillLoop(ctx context.Context, r *Run) error {
-	if err := fastChannel(ctx, r, Behaviour{}); err != nil {
+	const kills = 5
+	lease := []string{"--lease", "3s"}
+	lst, err := startDrain(ctx, r, Behaviour{}, 0.12, lease...)
+	for i := 2; err == nil && i <= kills; i++ {
+		lst.Kill()
+		if lst, err = r.Listen(ctx, append(lease, "--grace", grace.String())...); err == nil {
+			err = r.AwaitFraction(ctx, 0.12*float64(i), 2*time.Minute)
+		}
+	}
+	if err != nil {
 		return err
 	}
-	args := []string{"--lease", "3s", "--grace", grace.String()}
-	kills := 0
-	for _, f := range []float64{0.12, 0.24, 0.36, 0.48, 0.6} {
-		lst, err := r.Listen(ctx, args...)
-		if err != nil {
-			return err
-		}
-		err = r.AwaitFraction(ctx, f, 2*time.Minute)
-		lst.Kill()
-		if err != nil {
-			return err
-		}
-		kills++
-	}
+	lst.Kill()
 	r.Allow = Allow{Duplicates: true, Unrecorded: true, Why: fmt.Sprintf("%d SIGKILLs", kills)}
-	lst, err := r.Listen(ctx, args...)
-	if err != nil {
+	if lst, err = r.Listen(ctx, append(lease, "--grace", grace.String())...); err != nil {
 		return err
 	}
 	return r.Finish(ctx, lst, drainDeadline(r.N), 0, grace)
@@ -99,11 +81,8 @@ func sigkillLoop(ctx context.Context, r *Run) error {
 // cut claim strands its rows for the lease (10 s); a cut write-back is
 // retried. Nothing may be lost, and a cut explains no duplicate.
 func connCuts(ctx context.Context, r *Run) error {
-	if err := fastChannel(ctx, r, Behaviour{}); err != nil {
-		return err
-	}
 	r.SentMetric = true
-	lst, err := r.Listen(ctx, "--lease", "10s", "--grace", grace.String())
+	lst, err := startDrain(ctx, r, Behaviour{}, 0, "--lease", "10s")
 	if err != nil {
 		return err
 	}
@@ -141,11 +120,8 @@ func flapping(ctx context.Context, r *Run) error {
 // backlogRSS: one listener drains a large backlog; its peak resident set
 // is reported.
 func backlogRSS(ctx context.Context, r *Run) error {
-	if err := fastChannel(ctx, r, Behaviour{}); err != nil {
-		return err
-	}
 	r.SentMetric = true
-	lst, err := r.Listen(ctx, "--grace", grace.String())
+	lst, err := startDrain(ctx, r, Behaviour{}, 0)
 	if err != nil {
 		return err
 	}

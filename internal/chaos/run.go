@@ -47,10 +47,11 @@ type Run struct {
 	// endpoint's), nor awaited.
 	Except []string
 
-	notes    []string
-	failures []string
-	started  time.Time
-	result   *Result
+	notes     []string
+	failures  []string
+	started   time.Time
+	result    *Result
+	listeners []*Listener // every one started, so teardown can kill leftovers
 }
 
 // Note adds a line to the run's notes.
@@ -97,6 +98,11 @@ func (r *Run) setup(ctx context.Context, name string) (err error) {
 }
 
 func (r *Run) teardown(ctx context.Context) {
+	for _, l := range r.listeners {
+		if !l.Exited() {
+			l.Kill() // a run that ended early
+		}
+	}
 	r.Proxy.Close()
 	r.Lab.Drop(ctx, r.DB)
 }
@@ -128,7 +134,11 @@ func (r *Run) Listen(ctx context.Context, args ...string) (*Listener, error) {
 	if r.started.IsZero() {
 		r.started = time.Now()
 	}
-	return r.Lab.StartListener(ctx, r.DB.Name, r.ListenerURL(), args...)
+	l, err := r.Lab.StartListener(ctx, r.DB.Name, r.ListenerURL(), args...)
+	if err == nil {
+		r.listeners = append(r.listeners, l)
+	}
+	return l, err
 }
 
 // AwaitFraction waits until the receiver has accepted frac of the pushed

@@ -63,11 +63,23 @@ func pause(ctx context.Context, d time.Duration) {
 	}
 }
 
-// fastChannel registers the run's usual channel: an endpoint answering 200
-// at once.
-func fastChannel(ctx context.Context, r *Run, b Behaviour) error {
+// startDrain registers the run's usual channel (answering as b, timeout
+// 5 s, 100 attempts so that no fault makes a message dead), pushes N
+// messages, starts a listener with args plus the harness's grace, and
+// waits until the receiver has accepted frac of them.
+func startDrain(ctx context.Context, r *Run, b Behaviour, frac float64, args ...string) (*Listener, error) {
 	if err := r.Channel(ctx, "hook", b, 5*time.Second, 100); err != nil {
-		return err
+		return nil, err
 	}
-	return r.Push(ctx, "hook", r.N)
+	if err := r.Push(ctx, "hook", r.N); err != nil {
+		return nil, err
+	}
+	lst, err := r.Listen(ctx, append(args, "--grace", grace.String())...)
+	if err != nil {
+		return nil, err
+	}
+	if frac > 0 {
+		err = r.AwaitFraction(ctx, frac, 2*time.Minute)
+	}
+	return lst, err
 }
