@@ -160,19 +160,16 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) {
 		case <-req.Context().Done():
 		case <-r.closing:
 		}
-		r.answer(nil, i, 0)
-		return
+		r.abort(i)
 	case b.Delay > 0:
 		t := time.NewTimer(b.Delay)
 		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-req.Context().Done():
-			r.answer(nil, i, 0) // the client gave up before the answer
-			return
+			r.abort(i) // the client gave up before the answer
 		case <-r.closing:
-			r.answer(nil, i, 0)
-			return
+			r.abort(i)
 		}
 	}
 	if roll < b.Hang+b.Fail503 {
@@ -180,6 +177,13 @@ func (r *Receiver) handle(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	r.answer(w, i, http.StatusOK)
+}
+
+// abort records that request i got no answer and drops its connection
+// without one (a handler that merely returned would answer 200).
+func (r *Receiver) abort(i int) {
+	r.answer(nil, i, 0)
+	panic(http.ErrAbortHandler)
 }
 
 // answer writes code (0: nothing) and records it on request i.
