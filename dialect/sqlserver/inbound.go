@@ -115,7 +115,9 @@ type param struct {
 // relay.endpoint allows), @body nvarchar(max), then @status int OUTPUT and
 // @response nvarchar(max) OUTPUT.
 func contract(ps []param) bool {
-	long := func(p param) bool { return p.typ == "nvarchar" && (p.maxLength == -1 || p.maxLength >= 400) && !p.output }
+	long := func(p param) bool {
+		return p.typ == "nvarchar" && (p.maxLength == -1 || p.maxLength >= 400) && !p.output
+	}
 	return len(ps) == 6 &&
 		ps[0].typ == "bigint" && !ps[0].output &&
 		long(ps[1]) && long(ps[2]) &&
