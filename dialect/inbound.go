@@ -38,9 +38,10 @@ type InboundStatements interface {
 	// relay.endpoint.procedure_name) is a function or procedure with the
 	// endpoint contract's signature (docs/inbound.md), and prepares its
 	// call: a statement whose routine name comes from the catalog, quoted
-	// as identifiers, and whose values are all parameters. The caller
-	// closes the Procedure when it is replaced.
-	Resolve(ctx context.Context, name string) (*Procedure, error)
+	// as identifiers, and whose values are all parameters. When prev (may
+	// be nil) is the same routine, unchanged in the catalog, it is returned
+	// as it is; otherwise the caller closes prev once it is no longer used.
+	Resolve(ctx context.Context, name string, prev *Procedure) (*Procedure, error)
 	// Handle runs one authenticated, well-formed request in one
 	// transaction: it records the request in relay.inbound, claims its
 	// idempotency key, calls the procedure and records the answer. The

@@ -112,7 +112,7 @@ func (s *inboundStatements) Close() error {
 // Resolve finds name's function in the catalog and prepares its call with
 // the catalog's own names, quoted: the statement never contains text that
 // did not come from pg_proc, and the request's values are parameters.
-func (s *inboundStatements) Resolve(ctx context.Context, name string) (*dialect.Procedure, error) {
+func (s *inboundStatements) Resolve(ctx context.Context, name string, prev *dialect.Procedure) (*dialect.Procedure, error) {
 	var nsp, proname, oid string
 	var ok bool
 	err := s.resolve.QueryRowContext(ctx, name).Scan(&nsp, &proname, &oid, &ok)
@@ -124,6 +124,9 @@ func (s *inboundStatements) Resolve(ctx context.Context, name string) (*dialect.
 	}
 	if !ok {
 		return nil, fmt.Errorf("procedure %s: it must be a function (not a procedure, not returning a set) with exactly the parameters (bigint, text, text, jsonb, OUT integer, OUT jsonb), as relay.on_inbound has", name)
+	}
+	if prev != nil && prev.Name == name && prev.Identity == oid {
+		return prev, nil
 	}
 	call := "SELECT * FROM " + pq.QuoteIdentifier(nsp) + "." + pq.QuoteIdentifier(proname) + "($1, $2, $3, $4::jsonb)"
 	stmt, err := s.db.PrepareContext(ctx, call)
@@ -200,7 +203,11 @@ func (s *inboundStatements) classify(err error, inProcedure bool) error {
 	case code == "40001" || code == "40P01" || code == "55P03": // serialization, deadlock, lock not available
 		return fmt.Errorf("%w: %s", dialect.ErrRetry, pqErr.Message)
 	case !inProcedure && (code == "22P02" || code == "22P05"): // invalid text representation, untranslatable character
-		return fmt.Errorf("%w: %s", dialect.ErrBadBody, pqErr.Message)
+		msg := pqErr.Message
+		if pqErr.Detail != "" {
+			msg += " (" + pqErr.Detail + ")"
+		}
+		return fmt.Errorf("%w: %s", dialect.ErrBadBody, msg)
 	case !inProcedure:
 		return s.d.Explain(err)
 	case code == "42883" || code == "42501" || strings.HasPrefix(code, "08") || strings.HasPrefix(code, "57"):
