@@ -85,6 +85,10 @@ func (s *Server) Handler() http.Handler { return s }
 
 // Run listens on Config.Addr and serves until ctx is cancelled.
 func (s *Server) Run(ctx context.Context) error {
+	if err := s.checkPlain(s.cfg.Addr); err != nil { // before binding anything
+		s.close(s.table.Load())
+		return err
+	}
 	ln, err := net.Listen("tcp", s.cfg.Addr)
 	if err != nil {
 		s.close(s.table.Load())
@@ -100,9 +104,9 @@ func (s *Server) Run(ctx context.Context) error {
 // Config.AllowPlainHTTP.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer func() { s.close(s.table.Load()) }()
-	if s.tls == nil && !s.cfg.AllowPlainHTTP && !loopback(ln.Addr()) {
+	if err := s.checkPlain(ln.Addr().String()); err != nil {
 		ln.Close()
-		return fmt.Errorf("%w: %s is not a loopback address, and without TLS credentials and bodies would cross the network in clear: give --tls-cert and --tls-key, listen on 127.0.0.1, or pass --allow-plain-http (behind a TLS proxy)", ErrConfig, ln.Addr())
+		return err
 	}
 	srv := &http.Server{
 		Handler:           s,
@@ -156,9 +160,20 @@ func (s *Server) close(t *table) {
 	s.stmts.Close()
 }
 
-func loopback(a net.Addr) bool {
-	ta, ok := a.(*net.TCPAddr)
-	return ok && ta.IP.IsLoopback()
+// checkPlain refuses plain HTTP on an address other than loopback, unless
+// Config.AllowPlainHTTP.
+func (s *Server) checkPlain(addr string) error {
+	if s.tls != nil || s.cfg.AllowPlainHTTP {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%w: address %q: %v", ErrConfig, addr, err)
+	}
+	if ip := net.ParseIP(host); host == "localhost" || ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%w: %s is not a loopback address, and without TLS credentials and bodies would cross the network in clear: give --tls-cert and --tls-key, listen on 127.0.0.1, or pass --allow-plain-http (behind a TLS proxy)", ErrConfig, addr)
 }
 
 // reloadSoon asks the reload loop to read relay.endpoint now.

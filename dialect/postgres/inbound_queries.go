@@ -23,9 +23,9 @@ VALUES ($1, $2, $3, $4, nullif($5, ''), nullif($6, ''), $7, nullif($8, 0), $9)`
 	// to_regprocedure folds unquoted names to lower case, as SQL does.
 	resolveProcedure = `
 SELECT n.nspname, p.proname, p.oid::text,
-       p.prokind = 'f' AND NOT p.proretset
-       AND p.proargmodes = '{i,i,i,i,o,o}'::"char"[]
-       AND p.proallargtypes = ARRAY['bigint', 'text', 'text', 'jsonb', 'integer', 'jsonb']::regtype[]::oid[]
+       coalesce(p.prokind = 'f' AND NOT p.proretset
+                AND p.proargmodes = '{i,i,i,i,o,o}'::"char"[]
+                AND p.proallargtypes = ARRAY['bigint', 'text', 'text', 'jsonb', 'integer', 'jsonb']::regtype[]::oid[], false)
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
 WHERE p.oid = to_regprocedure($1 || '(bigint, text, text, jsonb)')`
 
