@@ -7,6 +7,7 @@
 --                   in its own transactions and reads relay_api.
 --   relay_listener  `dbrelay listen`: claims, delivers, writes outcomes back.
 --   relay_reader    dashboards and reports: relay_api only.
+--   relay_serve     `dbrelay serve`: records requests, runs endpoint functions.
 --
 -- Exercised by cmd/dbrelay's TestLeastPrivilegeRoles.
 
@@ -34,3 +35,15 @@ GRANT INSERT ON relay.delivery TO relay_listener;
 GRANT SELECT ON relay.channel, relay.schema_migrations TO relay_listener;
 GRANT SELECT, INSERT, UPDATE, DELETE ON relay.listener TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text) TO relay_listener;
+
+-- `dbrelay serve` (inbound HTTP): reads the endpoints and the schema
+-- version, records each request and its idempotency key, and runs the
+-- endpoints' functions. It runs them with its own rights: grant it EXECUTE
+-- on each endpoint function you register, and what that function touches
+-- (or make the function SECURITY DEFINER).
+CREATE ROLE relay_serve NOLOGIN;
+GRANT USAGE ON SCHEMA relay TO relay_serve;
+GRANT SELECT ON relay.endpoint, relay.schema_migrations TO relay_serve;
+GRANT SELECT, INSERT, UPDATE ON relay.inbound TO relay_serve;
+GRANT SELECT, INSERT, DELETE ON relay.inbound_seen TO relay_serve;
+GRANT EXECUTE ON FUNCTION relay.on_inbound(bigint, text, text, jsonb) TO relay_serve;

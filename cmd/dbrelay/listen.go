@@ -1,16 +1,11 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"runtime/debug"
-	"time"
 
 	"github.com/dbrelay/dbrelay/channel/senders"
 	"github.com/dbrelay/dbrelay/listener"
@@ -121,18 +116,11 @@ func listen(c *cli.Context) error {
 		return usagef("--pprof needs --http ADDR to serve on")
 	}
 	if addr := c.String("http"); addr != "" {
-		ln, err := net.Listen("tcp", addr)
+		stop, err := serveOps(addr, conn, reg, c.Bool("pprof"), log)
 		if err != nil {
-			return fmt.Errorf("--http %s: %w", addr, err)
+			return err
 		}
-		srv := &http.Server{Handler: listener.Handler(conn, reg, c.Bool("pprof")), ReadHeaderTimeout: 10 * time.Second}
-		go srv.Serve(ln)
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			srv.Shutdown(ctx)
-		}()
-		log.Info("serving /metrics, /healthz and /readyz", "addr", ln.Addr().String())
+		defer stop()
 	}
 	if os.Getenv("GOGC") == "" {
 		// The listener's heap is small and short-lived (a few MiB of

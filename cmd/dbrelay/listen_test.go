@@ -350,7 +350,7 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 	// Roles are cluster-wide: drop them when done, so other tests (and a
 	// second run) can create them again.
 	t.Cleanup(func() {
-		for _, r := range []string{"relay_host", "relay_listener", "relay_reader"} {
+		for _, r := range []string{"relay_host", "relay_listener", "relay_reader", "relay_serve"} {
 			db.Exec(`DROP OWNED BY ` + r)
 			db.Exec(`DROP ROLE IF EXISTS ` + r)
 		}

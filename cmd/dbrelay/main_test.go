@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/dbrelay/dbrelay/dialect/postgres"
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
 )
 
@@ -51,12 +53,16 @@ func TestMigrateStatusPushDown(t *testing.T) {
 	if !strings.Contains(out, "not installed") || !strings.Contains(out, "missing") {
 		t.Fatalf("status before up:\n%s", out)
 	}
+	latest, err := latestVersion(postgres.Dialect{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	out = mustRun(t, "migrate", "up", "--database-url", url)
-	if !strings.Contains(out, "now at version 1") || !strings.Contains(out, "applied procedures/postgres/push.sql") {
+	if !strings.Contains(out, fmt.Sprintf("now at version %d", latest)) || !strings.Contains(out, "applied procedures/postgres/push.sql") {
 		t.Fatalf("up:\n%s", out)
 	}
 	out = mustRun(t, "migrate", "status", "--database-url", url)
-	if !strings.Contains(out, "version 1 (up to date)") || strings.Contains(out, "missing") || strings.Contains(out, "drifted") {
+	if !strings.Contains(out, fmt.Sprintf("version %d (up to date)", latest)) || strings.Contains(out, "missing") || strings.Contains(out, "drifted") {
 		t.Fatalf("status after up:\n%s", out)
 	}
 
@@ -168,7 +174,8 @@ func TestErrors(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	out := mustRun(t, "version")
-	if !strings.Contains(out, "dbrelay ") || !strings.Contains(out, "postgres schema version 1") {
+	latest, err := latestVersion(postgres.Dialect{})
+	if err != nil || !strings.Contains(out, "dbrelay ") || !strings.Contains(out, fmt.Sprintf("postgres schema version %d", latest)) {
 		t.Fatalf("version:\n%s", out)
 	}
 }
