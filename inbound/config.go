@@ -37,6 +37,12 @@ type Config struct {
 	Timeout time.Duration
 	// Grace is how long a shutdown waits for requests in flight (default 10s).
 	Grace time.Duration
+	// Connections is the most database connections serve uses (default
+	// 16), all kept open: each request's transaction holds one, so it
+	// bounds the requests in the database at once (the others wait for a
+	// connection), and a pool that closed them would make PostgreSQL fork a
+	// backend for each request under load.
+	Connections int
 	// Realm is the realm of Basic and Digest challenges (default "dbrelay");
 	// Digest callers' credentials depend on it.
 	Realm string
@@ -66,6 +72,9 @@ func (c Config) applyDefaults() Config {
 	defDur(&c.Reload, 5*time.Second)
 	defDur(&c.Timeout, 30*time.Second)
 	defDur(&c.Grace, 10*time.Second)
+	if c.Connections == 0 {
+		c.Connections = 16
+	}
 	if c.Realm == "" {
 		c.Realm = "dbrelay"
 	}
@@ -101,6 +110,8 @@ func (c Config) withDefaults() (Config, error) {
 		err = errors.New("timeout must be at least 100ms")
 	case c.Grace < 0:
 		err = errors.New("grace must not be negative")
+	case c.Connections < 2 || c.Connections > 1000:
+		err = errors.New("connections must be between 2 and 1000")
 	case !validRealm(c.Realm):
 		err = errors.New("realm must be printable ASCII without quotes or backslashes")
 	}

@@ -60,6 +60,8 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Server, error) {
 		}
 		s.tls = &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}
 	}
+	conn.DB.SetMaxOpenConns(cfg.Connections)
+	conn.DB.SetMaxIdleConns(cfg.Connections)
 	if s.stmts, err = in.PrepareInbound(ctx, conn.DB); err != nil {
 		return nil, err
 	}
