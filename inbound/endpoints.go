@@ -23,7 +23,9 @@ type endpoint struct {
 	broken error
 }
 
-// table is the enabled endpoints by path, replaced whole on each reload.
+// table is the endpoints by path, replaced whole on each reload. Disabled
+// ones are kept so that their callers, once authenticated, hear that the
+// endpoint is disabled rather than that their credentials are wrong.
 type table struct {
 	byPath map[string]*endpoint
 	digest bool // some endpoint uses Digest: 401s invite it
@@ -59,9 +61,6 @@ func (s *Server) load(ctx context.Context, old *table) (*table, []*endpoint, err
 	t := &table{byPath: map[string]*endpoint{}}
 	var broken []*endpoint
 	for _, row := range rows {
-		if !row.Enabled {
-			continue
-		}
 		var prev *endpoint
 		if old != nil {
 			prev = old.byPath[row.Path]
@@ -71,6 +70,9 @@ func (s *Server) load(ctx context.Context, old *table) (*table, []*endpoint, err
 			return nil, nil, ctx.Err()
 		}
 		t.byPath[row.Path] = e
+		if !row.Enabled {
+			continue
+		}
 		t.digest = t.digest || row.Auth == dialect.AuthDigest
 		if row.Auth == dialect.AuthWebhook {
 			t.webhookMaxBody = max(t.webhookMaxBody, row.MaxBodyBytes)
@@ -95,6 +97,9 @@ func (s *Server) build(ctx context.Context, row dialect.Endpoint, prev *endpoint
 			e.broken = fmt.Errorf("endpoint %s cannot authenticate anyone: %w", row.Path, err)
 		}
 		e.auth = auth
+	}
+	if !row.Enabled {
+		return e // nothing runs: its procedure need not exist
 	}
 	// The procedure is looked up on every load: it may have been dropped,
 	// created again (a new prepared call), or never existed.

@@ -75,6 +75,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		x.caller = e.row.Caller
 	}
+	if !e.row.Enabled {
+		x.reply(http.StatusNotFound, outcomeNotFound, errorBody("endpoint "+strconv.Quote(x.path)+" is disabled", 0))
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		x.refuse(http.StatusMethodNotAllowed, dialect.OutcomeBadRequest, "method "+r.Method+" is not allowed: POST a JSON body")
@@ -127,7 +131,7 @@ func (x *exchange) handle() {
 		x.answer(a.Status, dialect.OutcomeRefused, a.Response, id)
 	case errors.Is(err, dialect.ErrEndpointGone):
 		s.reloadSoon()
-		x.reply(http.StatusNotFound, outcomeNotFound, errorBody("endpoint "+strconv.Quote(x.path)+" was disabled or removed", 0))
+		x.reply(http.StatusNotFound, outcomeNotFound, errorBody("endpoint "+strconv.Quote(x.path)+" is disabled or removed", 0))
 	case errors.Is(err, dialect.ErrBadBody):
 		x.body = nil
 		x.refuse(http.StatusBadRequest, dialect.OutcomeBadRequest, err.Error())

@@ -224,15 +224,33 @@ func TestConcurrentIdempotency(t *testing.T) {
 }
 
 // Disabling an endpoint refuses its next request at once, before serve
-// reloads its table.
+// reloads its table; after the reload its callers still hear it is
+// disabled (404), and others still get 401.
 func TestDisabledEndpoint(t *testing.T) {
-	f := serve(t, Config{Reload: 10 * time.Minute}, testEndpoint("/orders", dialect.AuthBasic))
-	in, _ := dialect.InboundOf(f.conn)
-	if ok, err := in.SetEndpointEnabled(context.Background(), f.db, "/orders", false); err != nil || !ok {
-		t.Fatalf("disable: %v %v", ok, err)
-	}
-	want(t, "disabled endpoint", f.do("POST", "/orders", []byte(`{}`), basic("crm", basicPassword)), http.StatusNotFound, "disabled")
-	if n := f.count(`SELECT count(*) FROM app.orders`) + f.count(`SELECT count(*) FROM relay.inbound`); n != 0 {
-		t.Fatalf("a request to a disabled endpoint left %d rows", n)
+	for _, reload := range []time.Duration{10 * time.Minute, 100 * time.Millisecond} {
+		f := serve(t, Config{Reload: reload}, testEndpoint("/orders", dialect.AuthBasic))
+		in, _ := dialect.InboundOf(f.conn)
+		if ok, err := in.SetEndpointEnabled(context.Background(), f.db, "/orders", false); err != nil || !ok {
+			t.Fatalf("disable: %v %v", ok, err)
+		}
+		says := "disabled or removed" // found by the request's transaction
+		if reload < time.Second {
+			says = "is disabled" // found in serve's table, reloaded
+		}
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			r := f.do("POST", "/orders", []byte(`{}`), basic("crm", basicPassword))
+			if r.status == http.StatusNotFound && strings.Contains(r.body, says) {
+				break
+			}
+			if r.status != http.StatusNotFound || time.Now().After(deadline) {
+				t.Fatalf("reload %v: disabled endpoint answered %d %s, want 404 saying %q", reload, r.status, r.body, says)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		want(t, "disabled endpoint, wrong password", f.do("POST", "/orders", []byte(`{}`), basic("crm", "x")), http.StatusUnauthorized)
+		if n := f.count(`SELECT count(*) FROM app.orders`) + f.count(`SELECT count(*) FROM relay.inbound WHERE outcome <> 'unauthorized'`); n != 0 {
+			t.Fatalf("requests to a disabled endpoint left %d rows", n)
+		}
 	}
 }
