@@ -8,27 +8,28 @@ import (
 	"time"
 )
 
-// Inbound is what `dbrelay serve` and `dbrelay endpoint` need from a
-// database: the endpoints (relay.endpoint), the audit trail (relay.inbound)
-// and the idempotency keys already answered (relay.inbound_seen). Both
-// dialects implement it; callers find it with InboundOf.
-type Inbound interface {
-	// Endpoints reads relay.endpoint, enabled or not, ordered by path.
-	Endpoints(ctx context.Context, db *sql.DB) ([]Endpoint, error)
-	// AddEndpoint inserts an endpoint; ErrEndpointExists when its path is
-	// taken.
-	AddEndpoint(ctx context.Context, db *sql.DB, e Endpoint) error
-	// SetEndpointEnabled enables or disables the endpoint at path, and
-	// says whether there was one.
-	SetEndpointEnabled(ctx context.Context, db *sql.DB, path string, enabled bool) (bool, error)
-	// Record writes one relay.inbound row in a transaction of its own: the
-	// trail of a request that was refused, failed or answered as a replay.
-	Record(ctx context.Context, db *sql.DB, rec *InboundRecord) (int64, error)
-	// ForgetSeen deletes the idempotency keys first seen longer ago than
-	// age, and returns how many.
-	ForgetSeen(ctx context.Context, db *sql.DB, age time.Duration) (int64, error)
+// InboundDialect is implemented by dialects that serve inbound HTTP:
+// `dbrelay serve` and `dbrelay endpoint` reach it through InboundOf.
+type InboundDialect interface {
+	// InboundTables is the table side: relay.endpoint, relay.inbound and
+	// relay.inbound_seen, with this dialect's SQL.
+	InboundTables() InboundTables
 	// PrepareInbound prepares serve's hot-path statements on db.
 	PrepareInbound(ctx context.Context, db *sql.DB) (InboundStatements, error)
+}
+
+// Inbound is what `dbrelay serve` and `dbrelay endpoint` need from a
+// database: the endpoints (relay.endpoint), the audit trail (relay.inbound)
+// and the idempotency keys already answered (relay.inbound_seen), through
+// the methods of InboundTables, and the hot path through PrepareInbound.
+type Inbound struct {
+	InboundTables
+	d InboundDialect
+}
+
+// PrepareInbound prepares serve's hot-path statements on db.
+func (in *Inbound) PrepareInbound(ctx context.Context, db *sql.DB) (InboundStatements, error) {
+	return in.d.PrepareInbound(ctx, db)
 }
 
 // InboundStatements is serve's hot path, prepared once per process; safe
@@ -54,12 +55,12 @@ type InboundStatements interface {
 
 // InboundOf returns the connection's dialect as an Inbound, or an error
 // saying it has none.
-func InboundOf(c *Conn) (Inbound, error) {
-	in, ok := c.Dialect.(Inbound)
+func InboundOf(c *Conn) (*Inbound, error) {
+	d, ok := c.Dialect.(InboundDialect)
 	if !ok {
 		return nil, fmt.Errorf("the %s dialect does not support inbound endpoints", c.Dialect.Name())
 	}
-	return in, nil
+	return &Inbound{InboundTables: d.InboundTables(), d: d}, nil
 }
 
 // Auth schemes of relay.endpoint.auth.
@@ -180,21 +181,3 @@ type ProcedureError struct {
 
 func (e *ProcedureError) Error() string { return e.Message + " (" + e.Code + ")" }
 func (e *ProcedureError) Unwrap() error { return e.Err }
-
-// AnswerStatus applies the endpoint contract to the status a procedure
-// set: NULL means 200, or 204 when it set no response either; 200-299
-// commit; 400-499 refuse the request (everything rolls back); anything
-// else breaks the contract.
-func AnswerStatus(status sql.NullInt64, hasResponse bool) (code int, commit bool, err error) {
-	switch {
-	case !status.Valid && hasResponse:
-		return 200, true, nil
-	case !status.Valid:
-		return 204, true, nil
-	case status.Int64 >= 200 && status.Int64 <= 299:
-		return int(status.Int64), true, nil
-	case status.Int64 >= 400 && status.Int64 <= 499:
-		return int(status.Int64), false, nil
-	}
-	return 0, false, fmt.Errorf("the procedure answered status %d; an endpoint procedure must answer 200-299 (commit) or 400-499 (refuse)", status.Int64)
-}

@@ -141,6 +141,9 @@ func (x *exchange) handle() {
 		x.w.Header().Set("Retry-After", "1")
 		s.log.Warn("inbound request failed; the caller may retry", "endpoint", x.path, "error", err)
 		x.refuseWith(http.StatusServiceUnavailable, dialect.OutcomeError, outcomeUnavailable, "the database is busy or unavailable; retry later", err.Error())
+	case errors.Is(err, dialect.ErrContract):
+		s.log.Error("an endpoint's procedure broke the contract; its work was rolled back", "endpoint", x.path, "procedure", x.ep.row.Procedure, "error", err)
+		x.refuseWith(http.StatusInternalServerError, dialect.OutcomeError, dialect.OutcomeError, "the endpoint's procedure gave an answer serve cannot send (docs/inbound.md); its work was rolled back", err.Error())
 	default:
 		s.log.Error("inbound request failed", "endpoint", x.path, "error", err)
 		x.refuseWith(http.StatusInternalServerError, dialect.OutcomeError, dialect.OutcomeError, "internal error; serve's log has the details", err.Error())

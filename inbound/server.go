@@ -21,7 +21,7 @@ import (
 type Server struct {
 	cfg    Config
 	conn   *dialect.Conn
-	in     dialect.Inbound
+	in     *dialect.Inbound
 	stmts  dialect.InboundStatements
 	table  atomic.Pointer[table]
 	digest *digestKeys

@@ -97,7 +97,7 @@ END`,
 // running it and /inbox running the default, and serve's statements.
 type inboundDB struct {
 	*db
-	in    dialect.Inbound
+	in    *dialect.Inbound
 	stmts dialect.InboundStatements
 	order *dialect.Procedure
 }

@@ -12,71 +12,24 @@ import (
 	"github.com/lib/pq"
 )
 
-var _ dialect.Inbound = Dialect{}
+var _ dialect.InboundDialect = Dialect{}
 
-// Endpoints reads relay.endpoint.
-func (d Dialect) Endpoints(ctx context.Context, db *sql.DB) ([]dialect.Endpoint, error) {
-	rows, err := db.QueryContext(ctx, listEndpoints)
-	if err != nil {
-		return nil, d.Explain(err)
-	}
-	defer rows.Close()
-	var out []dialect.Endpoint
-	for rows.Next() {
-		var e dialect.Endpoint
-		if err := rows.Scan(&e.Path, &e.Procedure, &e.Auth, &e.Caller, &e.SecretEnv, &e.SecretHash,
-			&e.MaxBodyBytes, &e.RatePerMinute, &e.Enabled, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, d.Explain(rows.Err())
+// tables is the table side of dialect.Inbound, with this dialect's SQL.
+var tables = dialect.InboundTables{
+	ListEndpoints:  listEndpoints,
+	InsertEndpoint: insertEndpoint,
+	SetEnabled:     setEndpointEnabled,
+	RecordInbound:  recordInbound,
+	ForgetOld:      forgetSeen,
+	Duplicate: func(err error) bool {
+		var pqErr *pq.Error
+		return errors.As(err, &pqErr) && pqErr.Code == "23505" // unique_violation
+	},
+	Explain: Dialect{}.Explain,
 }
 
-// AddEndpoint inserts a row of relay.endpoint.
-func (d Dialect) AddEndpoint(ctx context.Context, db *sql.DB, e dialect.Endpoint) error {
-	_, err := db.ExecContext(ctx, insertEndpoint, e.Path, e.Procedure, e.Auth, e.Caller, e.SecretEnv, e.SecretHash,
-		e.MaxBodyBytes, e.RatePerMinute, e.Enabled)
-	var pqErr *pq.Error
-	if errors.As(err, &pqErr) && pqErr.Code == "23505" { // unique_violation
-		return fmt.Errorf("%w: %s", dialect.ErrEndpointExists, e.Path)
-	}
-	return d.Explain(err)
-}
-
-// SetEndpointEnabled enables or disables an endpoint.
-func (d Dialect) SetEndpointEnabled(ctx context.Context, db *sql.DB, path string, enabled bool) (bool, error) {
-	res, err := db.ExecContext(ctx, setEndpointEnabled, path, enabled)
-	if err != nil {
-		return false, d.Explain(err)
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
-}
-
-// Record inserts one relay.inbound row on its own.
-func (d Dialect) Record(ctx context.Context, db *sql.DB, r *dialect.InboundRecord) (int64, error) {
-	var id int64
-	err := db.QueryRowContext(ctx, recordInbound, r.Endpoint, r.Caller, r.RemoteAddr, r.Headers, nullable(r.Body),
-		r.IdempotencyKey, r.Status, r.Outcome, nullable(r.Response), r.Error, r.ReplayOf, r.Duration.Milliseconds()).Scan(&id)
-	return id, d.Explain(err)
-}
-
-// ForgetSeen deletes idempotency keys older than age.
-func (d Dialect) ForgetSeen(ctx context.Context, db *sql.DB, age time.Duration) (int64, error) {
-	res, err := db.ExecContext(ctx, forgetSeen, age.Seconds())
-	if err != nil {
-		return 0, d.Explain(err)
-	}
-	return res.RowsAffected()
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
+// InboundTables is the table side of inbound HTTP.
+func (Dialect) InboundTables() dialect.InboundTables { return tables }
 
 // PrepareInbound prepares serve's statements.
 func (d Dialect) PrepareInbound(ctx context.Context, db *sql.DB) (dialect.InboundStatements, error) {
@@ -136,64 +89,46 @@ func (s *inboundStatements) Resolve(ctx context.Context, name string, prev *dial
 	return &dialect.Procedure{Name: name, Identity: oid, Stmt: stmt}, nil
 }
 
-// Handle runs one request in one transaction (see dialect.InboundStatements).
+// Handle runs one request in one transaction (dialect.HandleInbound).
 func (s *inboundStatements) Handle(ctx context.Context, p *dialect.Procedure, req *dialect.InboundRequest) (dialect.InboundAnswer, error) {
-	var a dialect.InboundAnswer
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return a, s.d.Explain(err)
-	}
-	defer tx.Rollback()
+	return dialect.HandleInbound(ctx, s.db, s, p, req)
+}
+
+// Begin records the request and claims its key (beginInbound).
+func (s *inboundStatements) Begin(ctx context.Context, tx *sql.Tx, req *dialect.InboundRequest) (int64, bool, error) {
+	var id int64
 	var claimed bool
-	err = tx.StmtContext(ctx, s.begin).QueryRowContext(ctx, req.Endpoint, req.Caller, req.RemoteAddr, req.Headers, req.Body, req.IdempotencyKey).Scan(&a.ID, &claimed)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return a, dialect.ErrEndpointGone
-	case err != nil:
-		return a, s.classify(err, false)
-	case !claimed:
-		tx.Rollback()
-		return s.replay(ctx, req)
+	err := tx.StmtContext(ctx, s.begin).QueryRowContext(ctx, req.Endpoint, req.Caller, req.RemoteAddr, req.Headers, req.Body, req.IdempotencyKey).Scan(&id, &claimed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil // the endpoint is disabled or gone
 	}
+	return id, claimed, err
+}
+
+// Call runs the endpoint's function.
+func (s *inboundStatements) Call(ctx context.Context, tx *sql.Tx, p *dialect.Procedure, id int64, req *dialect.InboundRequest) (sql.NullInt64, sql.NullString, error) {
 	var status sql.NullInt64
 	var response sql.NullString
-	if err := tx.StmtContext(ctx, p.Stmt).QueryRowContext(ctx, a.ID, req.Endpoint, req.Caller, req.Body).Scan(&status, &response); err != nil {
-		return a, s.classify(err, true)
-	}
-	code, commit, err := dialect.AnswerStatus(status, response.Valid)
-	if err != nil {
-		return a, err
-	}
-	a.Status, a.Response = code, response.String
-	if !commit {
-		return a, nil // deferred Rollback: a refusal leaves nothing behind
-	}
-	if _, err := tx.StmtContext(ctx, s.finish).ExecContext(ctx, a.ID, a.Status, nullable(a.Response), time.Since(req.Started).Milliseconds()); err != nil {
-		return a, s.classify(err, false)
-	}
-	if err := tx.Commit(); err != nil {
-		return a, s.classify(err, false)
-	}
-	a.Committed = true
-	return a, nil
+	err := tx.StmtContext(ctx, p.Stmt).QueryRowContext(ctx, id, req.Endpoint, req.Caller, req.Body).Scan(&status, &response)
+	return status, response, err
 }
 
-// replay reads the answer given to the request that first used the key.
-func (s *inboundStatements) replay(ctx context.Context, req *dialect.InboundRequest) (dialect.InboundAnswer, error) {
-	var a dialect.InboundAnswer
-	err := s.first.QueryRowContext(ctx, req.Endpoint, req.IdempotencyKey).Scan(&a.ReplayOf, &a.Status, &a.Response)
-	if errors.Is(err, sql.ErrNoRows) {
-		// The key was forgotten between the two statements: rare; the
-		// caller may simply send the request again.
-		return a, fmt.Errorf("%w: idempotency key expired while answering", dialect.ErrRetry)
-	}
-	return a, s.d.Explain(err)
+// Finish records the answer.
+func (s *inboundStatements) Finish(ctx context.Context, tx *sql.Tx, id int64, status int, response string, took time.Duration) error {
+	_, err := tx.StmtContext(ctx, s.finish).ExecContext(ctx, id, status, dialect.Nullable(response), took.Milliseconds())
+	return err
 }
 
-// classify sorts an error of the request's transaction: a body the JSON
+// FirstAnswer reads the answer given to the first request with the key.
+func (s *inboundStatements) FirstAnswer(ctx context.Context, req *dialect.InboundRequest) (id int64, status int, response string, err error) {
+	err = s.first.QueryRowContext(ctx, req.Endpoint, req.IdempotencyKey).Scan(&id, &status, &response)
+	return id, status, response, err
+}
+
+// Classify sorts an error of the request's transaction: a body the JSON
 // parser refused, a conflict worth retrying, or (inProcedure) an error
 // the endpoint's procedure raised, which its caller is told about.
-func (s *inboundStatements) classify(err error, inProcedure bool) error {
+func (s *inboundStatements) Classify(err error, inProcedure bool) error {
 	var pqErr *pq.Error
 	if !errors.As(err, &pqErr) {
 		return s.d.Explain(err)

@@ -12,70 +12,21 @@ import (
 	mssql "github.com/microsoft/go-mssqldb"
 )
 
-var _ dialect.Inbound = Dialect{}
+var _ dialect.InboundDialect = Dialect{}
 
-// Endpoints reads relay.endpoint.
-func (d Dialect) Endpoints(ctx context.Context, db *sql.DB) ([]dialect.Endpoint, error) {
-	rows, err := db.QueryContext(ctx, listEndpoints)
-	if err != nil {
-		return nil, d.Explain(err)
-	}
-	defer rows.Close()
-	var out []dialect.Endpoint
-	for rows.Next() {
-		var e dialect.Endpoint
-		if err := rows.Scan(&e.Path, &e.Procedure, &e.Auth, &e.Caller, &e.SecretEnv, &e.SecretHash,
-			&e.MaxBodyBytes, &e.RatePerMinute, &e.Enabled, &e.CreatedAt); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, d.Explain(rows.Err())
+// tables is the table side of dialect.Inbound, with this dialect's SQL.
+var tables = dialect.InboundTables{
+	ListEndpoints:  listEndpoints,
+	InsertEndpoint: insertEndpoint,
+	SetEnabled:     setEndpointEnabled,
+	RecordInbound:  recordInbound,
+	ForgetOld:      forgetSeen,
+	Duplicate:      func(err error) bool { return number(err) == 2627 }, // PRIMARY KEY violation,
+	Explain:        Dialect{}.Explain,
 }
 
-// AddEndpoint inserts a row of relay.endpoint.
-func (d Dialect) AddEndpoint(ctx context.Context, db *sql.DB, e dialect.Endpoint) error {
-	_, err := db.ExecContext(ctx, insertEndpoint, e.Path, e.Procedure, e.Auth, e.Caller, e.SecretEnv, e.SecretHash,
-		e.MaxBodyBytes, e.RatePerMinute, e.Enabled)
-	if number(err) == 2627 { // PRIMARY KEY violation
-		return fmt.Errorf("%w: %s", dialect.ErrEndpointExists, e.Path)
-	}
-	return d.Explain(err)
-}
-
-// SetEndpointEnabled enables or disables an endpoint.
-func (d Dialect) SetEndpointEnabled(ctx context.Context, db *sql.DB, path string, enabled bool) (bool, error) {
-	res, err := db.ExecContext(ctx, setEndpointEnabled, path, enabled)
-	if err != nil {
-		return false, d.Explain(err)
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
-}
-
-// Record inserts one relay.inbound row on its own.
-func (d Dialect) Record(ctx context.Context, db *sql.DB, r *dialect.InboundRecord) (int64, error) {
-	var id int64
-	err := db.QueryRowContext(ctx, recordInbound, r.Endpoint, r.Caller, r.RemoteAddr, r.Headers, nullable(r.Body),
-		r.IdempotencyKey, r.Status, r.Outcome, nullable(r.Response), r.Error, r.ReplayOf, r.Duration.Milliseconds()).Scan(&id)
-	return id, d.Explain(err)
-}
-
-// ForgetSeen deletes idempotency keys older than age.
-func (d Dialect) ForgetSeen(ctx context.Context, db *sql.DB, age time.Duration) (int64, error) {
-	res, err := db.ExecContext(ctx, forgetSeen, int64(age.Seconds()))
-	if err != nil {
-		return 0, d.Explain(err)
-	}
-	return res.RowsAffected()
-}
-
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
+// InboundTables is the table side of inbound HTTP.
+func (Dialect) InboundTables() dialect.InboundTables { return tables }
 
 // number is the SQL Server error number of err, or 0.
 func number(err error) int32 {
@@ -168,47 +119,34 @@ func (s *inboundStatements) Resolve(ctx context.Context, name string, prev *dial
 	return &dialect.Procedure{Name: name, Identity: id, Stmt: stmt}, nil
 }
 
-// Handle runs one request in one transaction (see dialect.InboundStatements).
+// Handle runs one request in one transaction (dialect.HandleInbound).
 func (s *inboundStatements) Handle(ctx context.Context, p *dialect.Procedure, req *dialect.InboundRequest) (dialect.InboundAnswer, error) {
-	var a dialect.InboundAnswer
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return a, s.d.Explain(err)
-	}
-	defer tx.Rollback()
+	return dialect.HandleInbound(ctx, s.db, s, p, req)
+}
+
+// Begin records the request and claims its key (beginInbound).
+func (s *inboundStatements) Begin(ctx context.Context, tx *sql.Tx, req *dialect.InboundRequest) (int64, bool, error) {
 	var id sql.NullInt64
 	var claimed bool
-	if err := tx.QueryRowContext(ctx, beginInbound, req.Endpoint, req.Caller, req.RemoteAddr, req.Headers, req.Body, req.IdempotencyKey).Scan(&id, &claimed); err != nil {
-		return a, s.classify(err, false)
-	}
-	switch {
-	case !id.Valid:
-		return a, dialect.ErrEndpointGone
-	case !claimed:
-		tx.Rollback()
-		return s.replay(ctx, req)
-	}
-	a.ID = id.Int64
-	status, response, err := callLast(ctx, tx.StmtContext(ctx, p.Stmt), a.ID, req)
-	if err != nil {
-		return a, s.classify(err, true)
-	}
-	code, commit, err := dialect.AnswerStatus(status, response.Valid)
-	if err != nil {
-		return a, err
-	}
-	a.Status, a.Response = code, response.String
-	if !commit {
-		return a, nil // deferred Rollback: a refusal leaves nothing behind
-	}
-	if _, err := tx.ExecContext(ctx, finishInbound, a.ID, a.Status, nullable(a.Response), time.Since(req.Started).Milliseconds()); err != nil {
-		return a, s.classify(err, false)
-	}
-	if err := tx.Commit(); err != nil {
-		return a, s.classify(err, false)
-	}
-	a.Committed = true
-	return a, nil
+	err := tx.QueryRowContext(ctx, beginInbound, req.Endpoint, req.Caller, req.RemoteAddr, req.Headers, req.Body, req.IdempotencyKey).Scan(&id, &claimed)
+	return id.Int64, claimed, err // a NULL id: the endpoint is disabled or gone
+}
+
+// Call runs the endpoint's procedure.
+func (s *inboundStatements) Call(ctx context.Context, tx *sql.Tx, p *dialect.Procedure, id int64, req *dialect.InboundRequest) (sql.NullInt64, sql.NullString, error) {
+	return callLast(ctx, tx.StmtContext(ctx, p.Stmt), id, req)
+}
+
+// Finish records the answer.
+func (s *inboundStatements) Finish(ctx context.Context, tx *sql.Tx, id int64, status int, response string, took time.Duration) error {
+	_, err := tx.ExecContext(ctx, finishInbound, id, status, dialect.Nullable(response), took.Milliseconds())
+	return err
+}
+
+// FirstAnswer reads the answer given to the first request with the key.
+func (s *inboundStatements) FirstAnswer(ctx context.Context, req *dialect.InboundRequest) (id int64, status int, response string, err error) {
+	err = s.db.QueryRowContext(ctx, firstAnswer, req.Endpoint, req.IdempotencyKey).Scan(&id, &status, &response)
+	return id, status, response, err
 }
 
 // callLast runs the call batch and returns the values of its last result
@@ -249,22 +187,12 @@ func callLast(ctx context.Context, stmt *sql.Stmt, id int64, req *dialect.Inboun
 	return status, response, nil
 }
 
-// replay reads the answer given to the request that first used the key.
-func (s *inboundStatements) replay(ctx context.Context, req *dialect.InboundRequest) (dialect.InboundAnswer, error) {
-	var a dialect.InboundAnswer
-	err := s.db.QueryRowContext(ctx, firstAnswer, req.Endpoint, req.IdempotencyKey).Scan(&a.ReplayOf, &a.Status, &a.Response)
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, fmt.Errorf("%w: idempotency key expired while answering", dialect.ErrRetry)
-	}
-	return a, s.d.Explain(err)
-}
-
-// classify sorts an error of the request's transaction: a body the JSON
+// Classify sorts an error of the request's transaction: a body the JSON
 // check refused, a conflict worth retrying, or (inProcedure) an error the
 // endpoint's procedure raised, which its caller is told about. A batch
 // may carry several errors (the procedure's THROW, then 266 or 3998 about
 // the transaction it left): the first is the procedure's.
-func (s *inboundStatements) classify(err error, inProcedure bool) error {
+func (s *inboundStatements) Classify(err error, inProcedure bool) error {
 	var se mssql.Error
 	if !errors.As(err, &se) {
 		return s.d.Explain(err)
