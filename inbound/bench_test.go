@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dbrelay/dbrelay/dialect"
+	"github.com/dbrelay/dbrelay/dialect/dialecttest"
 	"github.com/dbrelay/dbrelay/pgserver"
 	"github.com/dbrelay/dbrelay/schema"
 	"github.com/dbrelay/dbrelay/secret"
@@ -57,8 +58,10 @@ func benchServe(b *testing.B, keyed bool) {
 	if err := (&schema.Migrator{Conn: conn}).Up(ctx); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := conn.DB.Exec(appSchema); err != nil {
-		b.Fatal(err)
+	for _, batch := range dialecttest.AppSchema("postgres") {
+		if _, err := conn.DB.Exec(batch); err != nil {
+			b.Fatal(err)
+		}
 	}
 	in, _ := dialect.InboundOf(conn)
 	if err := in.AddEndpoint(ctx, conn.DB, testEndpoint("/orders", dialect.AuthBearer)); err != nil {

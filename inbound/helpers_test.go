@@ -15,50 +15,13 @@ import (
 	"time"
 
 	"github.com/dbrelay/dbrelay/dialect"
+	"github.com/dbrelay/dbrelay/dialect/dialecttest"
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
 	"github.com/dbrelay/dbrelay/secret"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// appSchema is an integrator's schema: a table of orders and a function
-// with the endpoint contract that inserts one row per request. The body
-// steers it: {"fail": msg} raises, {"refuse": true} inserts and then
-// answers 409 (so the insert must be rolled back), {"sleep": s} waits.
-const appSchema = `
-CREATE SCHEMA app;
-CREATE TABLE app.orders (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    inbound_id bigint NOT NULL,
-    endpoint   text   NOT NULL,
-    caller     text   NOT NULL,
-    body       jsonb  NOT NULL
-);
-CREATE FUNCTION app.on_order(inbound_id bigint, endpoint text, caller text, body jsonb,
-                             OUT status integer, OUT response jsonb)
-LANGUAGE plpgsql AS $$
-DECLARE
-    new_id bigint;
-BEGIN
-    IF body ? 'fail' THEN
-        RAISE EXCEPTION 'order refused: %', body->>'fail';
-    END IF;
-    IF body ? 'sleep' THEN
-        PERFORM pg_sleep((body->>'sleep')::float8);
-    END IF;
-    INSERT INTO app.orders (inbound_id, endpoint, caller, body)
-    VALUES (on_order.inbound_id, on_order.endpoint, on_order.caller, on_order.body)
-    RETURNING id INTO new_id;
-    IF body ? 'refuse' THEN
-        status := 409;
-        response := jsonb_build_object('error', 'duplicate order');
-        RETURN;
-    END IF;
-    status := 201;
-    response := jsonb_build_object('order', new_id, 'caller', on_order.caller);
-END
-$$;`
 
 // fixture is serve on 127.0.0.1 over a fresh migrated database.
 type fixture struct {
@@ -96,8 +59,10 @@ func newDB(t *testing.T) (*dialect.Conn, *sql.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
-	if _, err := conn.DB.Exec(appSchema); err != nil {
-		t.Fatal(err)
+	for _, batch := range dialecttest.AppSchema("postgres") {
+		if _, err := conn.DB.Exec(batch); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return conn, conn.DB
 }

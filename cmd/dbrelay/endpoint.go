@@ -103,15 +103,11 @@ func endpointAdd(c *cli.Context) error {
 	if err := inbound.ValidateEndpoint(e); err != nil {
 		return usageError{err}
 	}
-	conn, err := connect(c)
+	conn, in, err := connectInbound(c)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	in, err := dialect.InboundOf(conn)
-	if err != nil {
-		return err
-	}
 	// The procedure must exist with the contract, now rather than when
 	// serve first reloads.
 	stmts, err := in.PrepareInbound(c.Context, conn.DB)
@@ -138,15 +134,11 @@ func endpointList(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("unexpected argument %q", c.Args().First())
 	}
-	conn, err := connect(c)
+	conn, in, err := connectInbound(c)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	in, err := dialect.InboundOf(conn)
-	if err != nil {
-		return err
-	}
 	eps, err := in.Endpoints(c.Context, conn.DB)
 	if err != nil {
 		return err
@@ -190,6 +182,20 @@ func endpointList(c *cli.Context) error {
 	return tw.Flush()
 }
 
+// connectInbound connects and returns the dialect's inbound side.
+func connectInbound(c *cli.Context) (*dialect.Conn, *dialect.Inbound, error) {
+	conn, err := connect(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	in, err := dialect.InboundOf(conn)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, in, nil
+}
+
 // flagsFirst explains flags written after the arguments, which are not
 // read as flags.
 func flagsFirst(c *cli.Context) error {
@@ -208,15 +214,11 @@ func endpointEnable(c *cli.Context, enabled bool) error {
 	if c.NArg() == 0 {
 		return usagef("name at least one PATH")
 	}
-	conn, err := connect(c)
+	conn, in, err := connectInbound(c)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	in, err := dialect.InboundOf(conn)
-	if err != nil {
-		return err
-	}
 	verb := map[bool]string{true: "enabled", false: "disabled"}[enabled]
 	var missing []string
 	for _, path := range c.Args().Slice() {

@@ -343,21 +343,7 @@ func TestStatusAndRetryCommands(t *testing.T) {
 func TestLeastPrivilegeRoles(t *testing.T) {
 	rcv := dialecttest.NewReceiver(t)
 	url, db := setUp(t, rcv, 0)
-	script, err := os.ReadFile("../../docs/postgres-roles.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Roles are cluster-wide: drop them when done, so other tests (and a
-	// second run) can create them again.
-	t.Cleanup(func() {
-		for _, r := range []string{"relay_host", "relay_listener", "relay_reader", "relay_serve"} {
-			db.Exec(`DROP OWNED BY ` + r)
-			db.Exec(`DROP ROLE IF EXISTS ` + r)
-		}
-	})
-	if _, err := db.Exec(string(script)); err != nil {
-		t.Fatalf("docs/postgres-roles.sql: %v", err)
-	}
+	applyRoles(t, db)
 	for _, r := range []string{"relay_host", "relay_listener", "relay_reader"} {
 		if _, err := db.Exec(`ALTER ROLE ` + r + ` LOGIN`); err != nil {
 			t.Fatal(err)

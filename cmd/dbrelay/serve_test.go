@@ -181,14 +181,10 @@ func TestServeRefusesPlainHTTPOnPublicAddress(t *testing.T) {
 	}
 }
 
-// docs/postgres-roles.sql's relay_serve is enough to serve, and no more.
-func TestServeRole(t *testing.T) {
-	url := pgtest.Migrated(t)
-	db, err := sql.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+// applyRoles runs docs/postgres-roles.sql, and drops its roles (which are
+// cluster-wide) when t ends, so other tests can create them again.
+func applyRoles(t *testing.T, db *sql.DB) {
+	t.Helper()
 	script, err := os.ReadFile("../../docs/postgres-roles.sql")
 	if err != nil {
 		t.Fatal(err)
@@ -202,6 +198,17 @@ func TestServeRole(t *testing.T) {
 	if _, err := db.Exec(string(script)); err != nil {
 		t.Fatalf("docs/postgres-roles.sql: %v", err)
 	}
+}
+
+// docs/postgres-roles.sql's relay_serve is enough to serve, and no more.
+func TestServeRole(t *testing.T) {
+	url := pgtest.Migrated(t)
+	db, err := sql.Open("postgres", url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	applyRoles(t, db)
 	if _, err := db.Exec(`ALTER ROLE relay_serve LOGIN`); err != nil {
 		t.Fatal(err)
 	}

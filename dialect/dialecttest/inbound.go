@@ -25,11 +25,17 @@ func runInboundSuite(t *testing.T, h Harness) {
 	t.Run("InboundRecordAndForget", func(t *testing.T) { testInboundRecordAndForget(t, h) })
 }
 
-// appProcedure is an integrator's endpoint procedure, per dialect (each
-// string one batch): it inserts one row into app.orders, raises when the
-// body has "fail", answers 409 after inserting when it has "refuse", and
-// waits 300 ms when it has "sleep". app.wrong has another signature.
-var appProcedure = map[string][]string{
+// AppSchema is an integrator's schema for endpoint tests, per dialect name
+// (each string one batch, to run without placeholders: ? is a jsonb
+// operator): a table app.orders and a procedure app.on_order with the
+// endpoint contract that inserts one row per request and answers 201 with
+// {"order": id, "caller": caller}. The body steers it: {"fail": msg}
+// raises "order refused: msg"; {"refuse": true} inserts, then answers 409
+// (so the insert must be rolled back); {"sleep": seconds} waits first.
+// app.wrong has another signature.
+func AppSchema(dialectName string) []string { return appSchema[dialectName] }
+
+var appSchema = map[string][]string{
 	"postgres": {`
 CREATE SCHEMA app;
 CREATE TABLE app.orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, inbound_id bigint NOT NULL,
@@ -44,7 +50,7 @@ BEGIN
         RAISE EXCEPTION 'order refused: %', body->>'fail';
     END IF;
     IF body ? 'sleep' THEN
-        PERFORM pg_sleep(0.3);
+        PERFORM pg_sleep((body->>'sleep')::float8);
     END IF;
     INSERT INTO app.orders (inbound_id, endpoint, caller, body)
     VALUES (on_order.inbound_id, on_order.endpoint, on_order.caller, on_order.body)
@@ -55,7 +61,7 @@ BEGIN
         RETURN;
     END IF;
     status := 201;
-    response := jsonb_build_object('order', new_id);
+    response := jsonb_build_object('order', new_id, 'caller', on_order.caller);
 END
 $$;
 CREATE FUNCTION app.wrong(a bigint, b text, c text, d jsonb) RETURNS jsonb LANGUAGE sql AS 'SELECT d';`},
@@ -71,13 +77,17 @@ BEGIN
     SET NOCOUNT ON;
     DECLARE @msg nvarchar(2048);
     DECLARE @id bigint;
+    DECLARE @delay datetime;
     IF JSON_VALUE(@body, '$.fail') IS NOT NULL
     BEGIN
         SET @msg = N'order refused: ' + JSON_VALUE(@body, '$.fail');
         THROW 50100, @msg, 1;
     END;
     IF JSON_VALUE(@body, '$.sleep') IS NOT NULL
-        WAITFOR DELAY '00:00:00.300';
+    BEGIN
+        SET @delay = DATEADD(millisecond, CONVERT(int, 1000 * CONVERT(float, JSON_VALUE(@body, '$.sleep'))), CONVERT(datetime, 0));
+        WAITFOR DELAY @delay;
+    END;
     INSERT INTO app.orders (inbound_id, endpoint, caller, body) VALUES (@inbound_id, @endpoint, @caller, @body);
     SET @id = CONVERT(bigint, SCOPE_IDENTITY());
     IF JSON_VALUE(@body, '$.refuse') IS NOT NULL
@@ -87,7 +97,7 @@ BEGIN
         RETURN;
     END;
     SET @status = 201;
-    SET @response = N'{"order": ' + CONVERT(nvarchar(20), @id) + N'}';
+    SET @response = N'{"order": ' + CONVERT(nvarchar(20), @id) + N', "caller": "' + STRING_ESCAPE(@caller, 'json') + N'"}';
 END`,
 		`CREATE PROCEDURE app.wrong @a bigint, @b nvarchar(200) AS SELECT @a`,
 	},
@@ -105,7 +115,7 @@ type inboundDB struct {
 func freshInbound(t *testing.T, h Harness) *inboundDB {
 	t.Helper()
 	d := fresh(t, h)
-	for _, batch := range appProcedure[d.Dialect.Name()] {
+	for _, batch := range AppSchema(d.Dialect.Name()) {
 		if _, err := d.DB.Exec(batch); err != nil { // not rebound: ? is a jsonb operator
 			t.Fatalf("%s: %v", batch, err)
 		}
@@ -348,7 +358,7 @@ func testInboundConcurrentKey(t *testing.T, h Harness) {
 		go func() {
 			defer wg.Done()
 			<-start
-			answers[i], errs[i] = d.handle(d.order, request("/orders", `{"sleep": true}`, "same"))
+			answers[i], errs[i] = d.handle(d.order, request("/orders", `{"sleep": 0.3}`, "same"))
 		}()
 	}
 	close(start)
