@@ -32,10 +32,14 @@ WHERE o.object_id = OBJECT_ID(@p1, N'P')
 ORDER BY p.parameter_id`
 
 	// beginInbound records the request and claims its idempotency key, in
-	// the request's transaction, if the endpoint is still enabled. UPDLOCK
-	// and HOLDLOCK lock the key (or the gap where it would go) until the
-	// transaction ends, so a concurrent request with the same key waits
-	// here and then finds it taken: a replay. @id comes back NULL when the
+	// the request's transaction, if the endpoint is still enabled. A
+	// concurrent request with the same key blocks on the key's lock at its
+	// INSERT until the first transaction ends: if that committed, the
+	// INSERT fails as a duplicate and this request is a replay; if it
+	// rolled back, the INSERT goes through. (A duplicate caught this way
+	// locks only the key itself, where UPDLOCK, HOLDLOCK would also lock
+	// the gap around it, and so hold up requests with other keys for as
+	// long as the first one's procedure runs.) @id comes back NULL when the
 	// endpoint is gone.
 	beginInbound = `
 SET NOCOUNT ON;
@@ -49,14 +53,14 @@ BEGIN
     SET @claimed = 1;
     IF @p6 <> N''
     BEGIN
-        INSERT INTO relay.inbound_seen (endpoint, idempotency_key, inbound_id)
-        SELECT @p1, @p6, @id
-        WHERE NOT EXISTS (
-            SELECT 1 FROM relay.inbound_seen WITH (UPDLOCK, HOLDLOCK)
-            WHERE endpoint = @p1 AND idempotency_key = @p6
-        );
-        IF @@ROWCOUNT = 0
+        BEGIN TRY
+            INSERT INTO relay.inbound_seen (endpoint, idempotency_key, inbound_id) VALUES (@p1, @p6, @id);
+        END TRY
+        BEGIN CATCH
+            IF ERROR_NUMBER() NOT IN (2601, 2627)
+                THROW;
             SET @claimed = 0;
+        END CATCH;
     END;
 END;
 SELECT @id, @claimed;`
