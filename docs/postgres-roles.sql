@@ -7,6 +7,7 @@
 --                   in its own transactions and reads relay_api.
 --   relay_listener  `dbrelay listen`: claims, delivers, writes outcomes back.
 --   relay_reader    dashboards and reports: relay_api only.
+--   relay_mailin    `dbrelay mail-in`: stores mail, calls relay.on_mail.
 --   relay_serve     `dbrelay serve`: records requests, runs endpoint functions.
 --
 -- Exercised by cmd/dbrelay's TestLeastPrivilegeRoles.
@@ -14,6 +15,7 @@
 CREATE ROLE relay_host NOLOGIN;
 CREATE ROLE relay_listener NOLOGIN;
 CREATE ROLE relay_reader NOLOGIN;
+CREATE ROLE relay_mailin NOLOGIN;
 
 GRANT USAGE ON SCHEMA relay, relay_api TO relay_host, relay_listener, relay_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA relay_api TO relay_host, relay_listener, relay_reader;
@@ -35,6 +37,16 @@ GRANT INSERT ON relay.delivery TO relay_listener;
 GRANT SELECT ON relay.channel, relay.schema_migrations TO relay_listener;
 GRANT SELECT, INSERT, UPDATE, DELETE ON relay.listener TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text) TO relay_listener;
+
+-- mail-in: store each mail and its attachments (INSERT … RETURNING id and
+-- the duplicate check read id and message_id), call the hook, read the
+-- schema version. relay.on_mail runs with mail-in's rights: grant it
+-- whatever your hook writes too (or make your hook SECURITY DEFINER).
+GRANT USAGE ON SCHEMA relay TO relay_mailin;
+GRANT SELECT, INSERT ON relay.inbound_mail TO relay_mailin;
+GRANT INSERT ON relay.inbound_mail_attachment TO relay_mailin;
+GRANT SELECT ON relay.schema_migrations TO relay_mailin;
+GRANT EXECUTE ON PROCEDURE relay.on_mail(bigint) TO relay_mailin;
 
 -- `dbrelay serve` (inbound HTTP): reads the endpoints and the schema
 -- version, records each request and its idempotency key, and runs the

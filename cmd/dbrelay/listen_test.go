@@ -338,12 +338,32 @@ func TestStatusAndRetryCommands(t *testing.T) {
 	}
 }
 
+// createRoles runs docs/postgres-roles.sql. Roles are cluster-wide: they
+// are dropped when t ends, so other tests (and a second run) can create
+// them again.
+func createRoles(t *testing.T, db *sql.DB) {
+	t.Helper()
+	script, err := os.ReadFile("../../docs/postgres-roles.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, r := range []string{"relay_host", "relay_listener", "relay_reader", "relay_mailin", "relay_serve"} {
+			db.Exec(`DROP OWNED BY ` + r)
+			db.Exec(`DROP ROLE IF EXISTS ` + r)
+		}
+	})
+	if _, err := db.Exec(string(script)); err != nil {
+		t.Fatalf("docs/postgres-roles.sql: %v", err)
+	}
+}
+
 // docs/postgres-roles.sql is enough: a host role pushes, a listener role
 // delivers and writes back, a reader reads relay_api, and none can do more.
 func TestLeastPrivilegeRoles(t *testing.T) {
 	rcv := dialecttest.NewReceiver(t)
 	url, db := setUp(t, rcv, 0)
-	applyRoles(t, db)
+	createRoles(t, db)
 	for _, r := range []string{"relay_host", "relay_listener", "relay_reader"} {
 		if _, err := db.Exec(`ALTER ROLE ` + r + ` LOGIN`); err != nil {
 			t.Fatal(err)

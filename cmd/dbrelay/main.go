@@ -74,6 +74,7 @@ func newApp() *cli.App {
 			listenCommand(),
 			serveCommand(),
 			endpointCommand(),
+			mailInCommand(),
 			statusCommand(),
 			retryCommand(),
 			demoCommand(),

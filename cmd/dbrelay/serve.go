@@ -5,8 +5,6 @@ import (
 
 	"github.com/dbrelay/dbrelay/inbound"
 	"github.com/dbrelay/dbrelay/secret"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/urfave/cli/v2"
 )
 
@@ -59,8 +57,7 @@ func serve(c *cli.Context) error {
 		return err
 	}
 	defer conn.Close()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	srv, err := inbound.New(c.Context, conn, inbound.Config{
 		Addr:           c.String("addr"),
 		TLSCert:        c.String("tls-cert"),
@@ -83,13 +80,11 @@ func serve(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if addr := c.String("http"); addr != "" {
-		stop, err := serveOps(addr, conn, reg, c.Bool("pprof"), log)
-		if err != nil {
-			return err
-		}
-		defer stop()
+	stopHTTP, err := serveOps(c, log, conn, reg, c.Bool("pprof"))
+	if err != nil {
+		return err
 	}
+	defer stopHTTP()
 	err = srv.Run(c.Context)
 	if errors.Is(err, inbound.ErrConfig) {
 		return usageError{err}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -181,25 +180,6 @@ func TestServeRefusesPlainHTTPOnPublicAddress(t *testing.T) {
 	}
 }
 
-// applyRoles runs docs/postgres-roles.sql, and drops its roles (which are
-// cluster-wide) when t ends, so other tests can create them again.
-func applyRoles(t *testing.T, db *sql.DB) {
-	t.Helper()
-	script, err := os.ReadFile("../../docs/postgres-roles.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		for _, r := range []string{"relay_host", "relay_listener", "relay_reader", "relay_serve"} {
-			db.Exec(`DROP OWNED BY ` + r)
-			db.Exec(`DROP ROLE IF EXISTS ` + r)
-		}
-	})
-	if _, err := db.Exec(string(script)); err != nil {
-		t.Fatalf("docs/postgres-roles.sql: %v", err)
-	}
-}
-
 // docs/postgres-roles.sql's relay_serve is enough to serve, and no more.
 func TestServeRole(t *testing.T) {
 	url := pgtest.Migrated(t)
@@ -208,7 +188,7 @@ func TestServeRole(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	applyRoles(t, db)
+	createRoles(t, db)
 	if _, err := db.Exec(`ALTER ROLE relay_serve LOGIN`); err != nil {
 		t.Fatal(err)
 	}

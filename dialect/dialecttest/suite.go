@@ -42,6 +42,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Retry", func(t *testing.T) { testRetry(t, h) })
 	runListenerSuite(t, h)
 	runInboundSuite(t, h)
+	runMailSuite(t, h)
 }
 
 // db wraps a connection with ?-placeholder helpers for test set-up.
