@@ -187,7 +187,7 @@ func TestServeRole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() }) // after createRoles' cleanup, which needs it
 	createRoles(t, db)
 	if _, err := db.Exec(`ALTER ROLE relay_serve LOGIN`); err != nil {
 		t.Fatal(err)
