@@ -8,6 +8,7 @@
 --   relay_listener  `dbrelay listen`: claims, delivers, writes outcomes back.
 --   relay_reader    dashboards and reports: relay_api only.
 --   relay_mailin    `dbrelay mail-in`: stores mail, calls relay.on_mail.
+--   relay_serve     `dbrelay serve`: records requests, runs endpoint functions.
 --
 -- Exercised by cmd/dbrelay's TestLeastPrivilegeRoles.
 
@@ -46,3 +47,15 @@ GRANT SELECT, INSERT ON relay.inbound_mail TO relay_mailin;
 GRANT INSERT ON relay.inbound_mail_attachment TO relay_mailin;
 GRANT SELECT ON relay.schema_migrations TO relay_mailin;
 GRANT EXECUTE ON PROCEDURE relay.on_mail(bigint) TO relay_mailin;
+
+-- `dbrelay serve` (inbound HTTP): reads the endpoints and the schema
+-- version, records each request and its idempotency key, and runs the
+-- endpoints' functions. It runs them with its own rights: grant it EXECUTE
+-- on each endpoint function you register, and what that function touches
+-- (or make the function SECURITY DEFINER).
+CREATE ROLE relay_serve NOLOGIN;
+GRANT USAGE ON SCHEMA relay TO relay_serve;
+GRANT SELECT ON relay.endpoint, relay.schema_migrations TO relay_serve;
+GRANT SELECT, INSERT, UPDATE ON relay.inbound TO relay_serve;
+GRANT SELECT, INSERT, DELETE ON relay.inbound_seen TO relay_serve;
+GRANT EXECUTE ON FUNCTION relay.on_inbound(bigint, text, text, jsonb) TO relay_serve;

@@ -3,8 +3,8 @@
 // files (batches, SET options, migrations golang-migrate can send as one
 // batch, nothing newer than SQL Server 2016 SP1), the parity of the
 // PostgreSQL and SQL Server trees (same object files, parameters and view
-// columns), and the separation of the two dialects' SQL in Go. Each
-// checker returns the problems it found, one readable line each, so that
+// columns; the migrations' tables and columns), and the separation of the
+// two dialects' SQL in Go. Each checker returns the problems it found, one readable line each, so that
 // the tests can show both that the repository passes and that a broken
 // copy fails.
 package sqlcheck

@@ -340,19 +340,22 @@ func TestStatusAndRetryCommands(t *testing.T) {
 
 // createRoles runs docs/postgres-roles.sql. Roles are cluster-wide: they
 // are dropped when t ends, so other tests (and a second run) can create
-// them again.
+// them again, and before, in case a test could not drop them (its pool
+// was closed before its cleanups ran).
 func createRoles(t *testing.T, db *sql.DB) {
 	t.Helper()
 	script, err := os.ReadFile("../../docs/postgres-roles.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		for _, r := range []string{"relay_host", "relay_listener", "relay_reader", "relay_mailin"} {
+	drop := func() {
+		for _, r := range []string{"relay_host", "relay_listener", "relay_reader", "relay_mailin", "relay_serve"} {
 			db.Exec(`DROP OWNED BY ` + r)
 			db.Exec(`DROP ROLE IF EXISTS ` + r)
 		}
-	})
+	}
+	drop()
+	t.Cleanup(drop)
 	if _, err := db.Exec(string(script)); err != nil {
 		t.Fatalf("docs/postgres-roles.sql: %v", err)
 	}

@@ -72,6 +72,8 @@ func newApp() *cli.App {
 			migrateCommand(),
 			pushCommand(),
 			listenCommand(),
+			serveCommand(),
+			endpointCommand(),
 			mailInCommand(),
 			statusCommand(),
 			retryCommand(),
