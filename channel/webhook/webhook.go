@@ -12,13 +12,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/secret"
 )
 
 // Kind is the relay.channel.kind value this package serves; the listener
@@ -84,7 +84,7 @@ func NewFactory(client *http.Client) channel.Factory {
 	}
 	c := *client
 	c.CheckRedirect = noRedirect
-	return func(ch channel.Channel, env channel.Env) (channel.Sender, error) {
+	return func(ch channel.Channel, env *secret.Env) (channel.Sender, error) {
 		return newSender(&c, ch, env)
 	}
 }
@@ -101,9 +101,15 @@ type Sender struct {
 	timeout time.Duration
 	signed  bool
 	macs    sync.Pool // of hash.Hash: HMAC-SHA256 keyed with the secret
+	// secrets are the credentials this sender sends (basic auth, header
+	// values from the environment): masked wherever a response echoes
+	// them, since responses are stored and shown in relay_api.
+	secrets []string
 }
 
-// configKeys are the keys a webhook channel's config may have.
+// configKeys are the keys a webhook channel's config may have. The
+// database checks the same shape when a channel row is written
+// (triggers/<dialect>/channel_validate.sql): keep them in step.
 var configKeys = []string{"headers", "basic_auth"}
 
 // reservedHeaders are the header names config.headers may not set, with the
@@ -122,13 +128,18 @@ var reservedHeaders = map[string]string{
 	"X-Idempotency-Key": "a static value would make receivers drop every message after the first; webhook-id carries the per-message key",
 }
 
-// newSender validates ch and prepares its Sender.
-func newSender(client *http.Client, ch channel.Channel, env channel.Env) (*Sender, error) {
+// newSender validates ch and prepares its Sender. Every secret is read
+// through env, the operator's allow-list; nil means the process environment
+// with names starting with secret.Prefix only.
+func newSender(client *http.Client, ch channel.Channel, env *secret.Env) (*Sender, error) {
 	if env == nil {
-		env = os.Getenv
+		var err error
+		if env, err = secret.New(); err != nil {
+			return nil, err
+		}
 	}
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("webhook channel %q: %s", ch.Code, fmt.Sprintf(format, args...))
+		return fmt.Errorf("webhook channel %q: %w", ch.Code, fmt.Errorf(format, args...))
 	}
 
 	u, err := parseTarget(ch.Target)
@@ -158,9 +169,10 @@ func newSender(client *http.Client, ch channel.Channel, env channel.Env) (*Sende
 	}
 
 	if ch.SecretEnv != "" {
-		v := env(ch.SecretEnv)
-		if v == "" {
-			return nil, fail("secret_env %s is not set or empty; set %s in the listener's environment to the channel's signing secret (whsec_ followed by base64 of 24 to 64 random bytes), or clear secret_env to send unsigned", ch.SecretEnv, ch.SecretEnv)
+		v, err := readSecret(env, "secret_env", ch.SecretEnv,
+			"the channel's signing secret (whsec_ followed by base64 of 24 to 64 random bytes), or clear secret_env to send unsigned")
+		if err != nil {
+			return nil, fail("%w", err)
 		}
 		key, err := decodeSecret(v)
 		if err != nil {
@@ -182,15 +194,16 @@ func newSender(client *http.Client, ch channel.Channel, env channel.Env) (*Sende
 		if ba.passwordEnv == "" {
 			return nil, fail("config.basic_auth.password_env is missing; set it to the name of the env var holding the password")
 		}
-		pw := env(ba.passwordEnv)
-		if pw == "" {
-			return nil, fail("config.basic_auth.password_env %s is not set or empty; set %s in the listener's environment to the endpoint's password", ba.passwordEnv, ba.passwordEnv)
+		pw, err := readSecret(env, "config.basic_auth.password_env", ba.passwordEnv, "the endpoint's password")
+		if err != nil {
+			return nil, fail("%w", err)
 		}
 		cred := base64.StdEncoding.EncodeToString([]byte(ba.username + ":" + pw))
 		s.static["Authorization"] = []string{"Basic " + cred}
+		s.secrets = append(s.secrets, cred, pw)
 	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.headers)) {
-		value := cfg.headers[name]
+		hv := cfg.headers[name]
 		if !validHeaderName(name) {
 			return nil, fail("config.headers: %q is not a valid header name", name)
 		}
@@ -204,12 +217,37 @@ func newSender(client *http.Client, ch channel.Channel, env channel.Env) (*Sende
 		if _, dup := s.static[canon]; dup {
 			return nil, fail("config.headers sets %s twice (header names are case-insensitive)", canon)
 		}
-		if !validHeaderValue(value) {
+		value := hv.literal
+		if hv.fromEnv != "" {
+			v, err := readSecret(env, "config.headers."+canon+".value_from_env", hv.fromEnv, "the value of the "+canon+" header")
+			if err != nil {
+				return nil, fail("%w", err)
+			}
+			if !validHeaderValue(v) {
+				return nil, fail("config.headers: the value of %s (from %s) contains control characters", canon, hv.fromEnv)
+			}
+			value = v
+			s.secrets = append(s.secrets, v)
+		} else if !validHeaderValue(value) {
 			return nil, fail("config.headers: the value of %s contains control characters", canon)
 		}
 		s.static[canon] = []string{value}
 	}
 	return s, nil
+}
+
+// readSecret reads the secret that field names, with an error saying what
+// to do: allow the name (the error lists the allowed names) or set it to
+// what (e.g. "the endpoint's password"). Errors never contain a value.
+func readSecret(env *secret.Env, field, name, what string) (string, error) {
+	v, err := env.Get(name)
+	switch {
+	case errors.Is(err, secret.ErrNotSet):
+		return "", fmt.Errorf("%s %s is not set or empty; set %s in the listener's environment to %s", field, name, name, what)
+	case err != nil:
+		return "", fmt.Errorf("%s: %w", field, err)
+	}
+	return v, nil
 }
 
 // parseTarget checks that target is an absolute http(s) URL without
@@ -241,8 +279,17 @@ func parseTarget(target string) (*url.URL, error) {
 
 // config is a webhook channel's parsed relay.channel.config.
 type config struct {
-	headers   map[string]string
+	headers   map[string]headerValue
 	basicAuth *basicAuth
+}
+
+// headerValue is one value of config.headers: a literal string, or
+// {"value_from_env": "NAME"} for a value read from the listener's
+// environment (a bearer token, an API key), so that it stays out of the
+// table.
+type headerValue struct {
+	literal string
+	fromEnv string
 }
 
 type basicAuth struct {
@@ -262,7 +309,8 @@ func parseConfig(raw json.RawMessage) (config, error) {
 		return cfg, errors.New("config must be a JSON object")
 	}
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
+	err := json.Unmarshal(raw, &top)
+	if err != nil {
 		return cfg, fmt.Errorf("config is not valid JSON: %v", err)
 	}
 	for _, k := range slices.Sorted(maps.Keys(top)) {
@@ -271,8 +319,8 @@ func parseConfig(raw json.RawMessage) (config, error) {
 		}
 	}
 	if v, ok := top["headers"]; ok && string(v) != "null" {
-		if err := json.Unmarshal(v, &cfg.headers); err != nil {
-			return cfg, fmt.Errorf(`config.headers must be an object of header names to string values: %v`, err)
+		if cfg.headers, err = parseHeaders(v); err != nil {
+			return cfg, err
 		}
 	}
 	if v, ok := top["basic_auth"]; ok && string(v) != "null" {
@@ -297,6 +345,60 @@ func parseConfig(raw json.RawMessage) (config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// parseHeaders parses config.headers: an object whose values are strings
+// or {"value_from_env": "NAME"}.
+func parseHeaders(raw json.RawMessage) (map[string]headerValue, error) {
+	const shape = `config.headers must be an object of header names to string values or {"value_from_env": "NAME"}`
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%s: %v", shape, err)
+	}
+	out := make(map[string]headerValue, len(m))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		v := bytes.TrimSpace(m[name])
+		var hv headerValue
+		switch {
+		case len(v) > 0 && v[0] == '"':
+			if err := json.Unmarshal(v, &hv.literal); err != nil {
+				return nil, fmt.Errorf("%s: %s: %v", shape, name, err)
+			}
+		case len(v) > 0 && v[0] == '{':
+			var obj map[string]json.RawMessage
+			if err := json.Unmarshal(v, &obj); err != nil {
+				return nil, fmt.Errorf("%s: %s: %v", shape, name, err)
+			}
+			for k := range obj {
+				if k != "value_from_env" {
+					return nil, fmt.Errorf(`config.headers.%s has unknown key %q (known keys: value_from_env)`, name, k)
+				}
+			}
+			if err := json.Unmarshal(obj["value_from_env"], &hv.fromEnv); err != nil || hv.fromEnv == "" {
+				return nil, fmt.Errorf(`config.headers.%s.value_from_env must be the name of an environment variable`, name)
+			}
+		default:
+			return nil, fmt.Errorf("%s: the value of %s is %s", shape, name, jsonKind(v))
+		}
+		out[name] = hv
+	}
+	return out, nil
+}
+
+// jsonKind names the kind of a JSON value for an error message, without
+// quoting it.
+func jsonKind(v []byte) string {
+	switch {
+	case len(v) == 0:
+		return "empty"
+	case v[0] == '[':
+		return "an array"
+	case v[0] == 'n':
+		return "null"
+	case v[0] == 't' || v[0] == 'f':
+		return "a boolean"
+	}
+	return "a number"
 }
 
 // validHeaderName reports whether name is an RFC 9110 token.
