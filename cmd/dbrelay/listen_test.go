@@ -32,9 +32,15 @@ type process struct {
 
 func startDbrelay(t *testing.T, args ...string) *process {
 	t.Helper()
+	return startDbrelayEnv(t, nil, args...)
+}
+
+// startDbrelayEnv starts dbrelay with env added to this process's.
+func startDbrelayEnv(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
 	p := &process{done: make(chan error, 1)}
 	p.cmd = exec.Command(os.Args[0], args...)
-	p.cmd.Env = append(os.Environ(), "DBRELAY_TEST_AS_CLI=1")
+	p.cmd.Env = append(append(os.Environ(), "DBRELAY_TEST_AS_CLI=1"), env...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -172,6 +178,53 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 		t.Fatalf("%d duplicate deliveries; want from %d (the stuck calls) to %d (what the killed listener held)", dups, workers, held)
 	}
 	t.Logf("killed listener held %d messages; %d duplicate deliveries", held, dups)
+}
+
+// listen reads only the secrets the operator allowed: a channel naming
+// DATABASE_URL (set in the listener's environment: it holds the database
+// password) sends nothing and waits, saying which names are allowed;
+// --allow-secret-env lets a listed name through.
+func TestListenSecretAllowList(t *testing.T) {
+	rcv := dialecttest.NewReceiver(t)
+	url, db := setUp(t, rcv, 0)
+	for _, stmt := range []string{
+		`INSERT INTO relay.channel (code, kind, target, config) VALUES ('leak', 'webhook', '` + rcv.URL + `/leak',
+			'{"basic_auth": {"username": "u", "password_env": "DATABASE_URL"}}')`,
+		`INSERT INTO relay.channel (code, kind, target, config) VALUES ('crm', 'webhook', '` + rcv.URL + `/crm',
+			'{"headers": {"X-Api-Key": {"value_from_env": "CRM_API_KEY"}}}')`,
+		`INSERT INTO relay.recipient (receiver, channel) VALUES ('bob', 'leak'), ('bob', 'crm')`,
+		`CALL relay.push('s', 'bob', 't', 'x')`,
+	} {
+		if _, err := db.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	p := startDbrelayEnv(t, []string{"DATABASE_URL=" + url, "CRM_API_KEY=k-0042"},
+		"listen", "--allow-secret-env", "CRM_API_KEY", "--log-format", "json")
+	waitFor(t, db, "the allowed channel sent", 20*time.Second, `SELECT status = 'sent' FROM relay.message WHERE channel = 'crm'`)
+	if got := rcv.Calls("/crm")[0].Header.Get("X-Api-Key"); got != "k-0042" {
+		t.Errorf("X-Api-Key = %q, want the allowed variable's value", got)
+	}
+	waitFor(t, db, "the other waiting", 20*time.Second,
+		`SELECT status = 'pending' AND attempts = 0 AND last_error LIKE '%not allowed%' FROM relay.message WHERE channel = 'leak'`)
+	if n := len(rcv.Calls("/leak")); n != 0 {
+		t.Fatalf("%d requests on the channel naming DATABASE_URL", n)
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if code := p.wait(t, 20*time.Second); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	out := p.out.String()
+	for _, want := range []string{"DATABASE_URL may not be read", "DBRELAY_SECRET_", "--allow-secret-env DATABASE_URL", "allowed besides the prefix: CRM_API_KEY"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the log does not say %q", want)
+		}
+	}
+	if strings.Contains(out, "k-0042") {
+		t.Error("the log shows a secret's value")
+	}
 }
 
 // SIGTERM during a drain: the listener stops claiming, finishes or
