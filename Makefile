@@ -2,7 +2,7 @@
 GO ?= go
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: test demo build vet lint-tsql bench bench-quick bench-vet clean
+.PHONY: test demo build vet lint-tsql bench bench-quick bench-vet chaos clean
 
 ## test: static checks (gofmt, go vet, the T-SQL grammar check) and every test
 ## against a private PostgreSQL the tests start themselves.
@@ -23,6 +23,7 @@ vet:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' ':!vendor' 2>/dev/null || find . -name '*.go' -not -path './vendor/*')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags chaos ./internal/chaos/
 
 ## lint-tsql: sqlfluff 3.3.1's T-SQL grammar over every SQL Server file.
 lint-tsql:
@@ -47,6 +48,16 @@ bench-vet:
 	else \
 	  echo "NOTE: bench module NOT vetted: its dependencies (River, pgx) cannot be downloaded here (offline?)"; \
 	fi
+
+## chaos: the listener's fault harness (internal/chaos, issue 13): the real
+## `dbrelay listen` against a private durable PostgreSQL through a proxy that
+## cuts and black-holes connections, delivering to a recording receiver,
+## one fault per scenario. Prints a table; fails on any lost, stuck or
+## mismatched message and on duplicates no fault explains. Variables: ONLY
+## (comma-separated scenario names), N (messages per scenario). Not part of
+## `make test` (build tag chaos): it takes minutes.
+chaos:
+	CHAOS_ONLY="$(ONLY)" CHAOS_N="$(N)" $(GO) test -tags chaos -count=1 -v -timeout 40m -run TestChaos ./internal/chaos/
 
 clean:
 	rm -rf bin

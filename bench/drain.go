@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"strings"
 	"time"
 )
 
@@ -11,8 +14,8 @@ import (
 // (start-up is part of what a user waits for) until every message is sent
 // and has its relay.delivery row. With backlog, the tables first get
 // cfg.Backlog finished messages and as many delivery rows, as a long-lived
-// installation has.
-func runDrain(ctx context.Context, l *lab, backlog bool) (measurement, error) {
+// installation has. extra are flags added to the listener's defaults.
+func runDrain(ctx context.Context, l *lab, backlog bool, extra ...string) (measurement, error) {
 	var m measurement
 	d, err := l.freshDB(ctx, "drain")
 	if err != nil {
@@ -56,7 +59,7 @@ FROM generate_series(1, $2) g`, time.Now().UnixNano(), n)
 
 	before := l.sample(nil)
 	start := time.Now()
-	lst, err := l.startListener(d)
+	lst, err := l.startListener(d, extra...)
 	if err != nil {
 		return m, err
 	}
@@ -111,4 +114,49 @@ func waitRelayFinished(ctx context.Context, d *database, firstID int64, n int, d
 		}
 		time.Sleep(2 * time.Millisecond) // bounded polling of a database condition
 	}
+}
+
+// runDrainSyncCommit is the drain with the listener's own sessions
+// committing synchronously, so that a claim survives a PostgreSQL crash
+// (issue 13, defect 7): against the drain row it is the price of durable
+// claims. Today's listener sets synchronous_commit=off on its sessions
+// itself, after anything the URL asks for, so the row needs a listener
+// switch: SYNC_COMMIT_ARGS names its flags, or a `listen` flag whose name
+// mentions synchronous commit or durable claims is used when it exists
+// (with "on" when it takes a value). Without either the row is skipped.
+func runDrainSyncCommit(ctx context.Context, l *lab) (measurement, error) {
+	args, why := syncCommitArgs(ctx, l.bin)
+	if args == nil {
+		return measurement{}, skipError{why}
+	}
+	return runDrain(ctx, l, false, args...)
+}
+
+// syncCommitArgs finds the flags that make the listener's sessions commit
+// synchronously, or says why there are none.
+func syncCommitArgs(ctx context.Context, bin string) ([]string, string) {
+	if s := strings.TrimSpace(os.Getenv("SYNC_COMMIT_ARGS")); s != "" {
+		return strings.Fields(s), ""
+	}
+	out, err := exec.CommandContext(ctx, bin, "listen", "--help").CombinedOutput()
+	if err != nil {
+		return nil, fmt.Sprintf("dbrelay listen --help: %v", err)
+	}
+	// urfave/cli lists a flag as "--name value" when it takes a value
+	// (or with an upper-case placeholder), and as "--name" when boolean.
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "--") {
+			continue
+		}
+		name := strings.TrimSuffix(f[0], ",")
+		if !strings.Contains(name, "synchronous-commit") && !strings.Contains(name, "durable") {
+			continue
+		}
+		if len(f) > 1 && (strings.TrimSuffix(f[1], ",") == "value" || f[1] == strings.ToUpper(f[1])) {
+			return []string{name + "=on"}, ""
+		}
+		return []string{name}, ""
+	}
+	return nil, "the listener has no switch for synchronous_commit on its own sessions (it sets it off itself); set SYNC_COMMIT_ARGS to the flags that select durable claims once it has one"
 }

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -48,6 +49,13 @@ func main() {
 	}
 }
 
+// skipError is what a workload returns when this build cannot run it (a
+// listener without the switch it needs); the row says why, and the run
+// does not count as failed.
+type skipError struct{ why string }
+
+func (e skipError) Error() string { return "skipped: " + e.why }
+
 // run runs every selected workload once per round and writes the report.
 // A workload that fails is reported and the others go on; failed is true
 // when any did.
@@ -75,6 +83,12 @@ func run(ctx context.Context, cfg config) (failed bool, err error) {
 			progress("round %d/%d: %s", round, cfg.Rounds, r.w.name)
 			t0 := time.Now()
 			m, err := r.w.run(ctx, l)
+			var skip skipError
+			if errors.As(err, &skip) {
+				progress("  skipped: %s", skip.why)
+				r.skipped = skip.why
+				continue
+			}
 			if err != nil {
 				progress("  FAILED: %v", err)
 				r.errs = append(r.errs, fmt.Errorf("round %d: %w", round, err))

@@ -7,11 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/dbrelay/dbrelay/internal/chaos"
 )
 
 // child is a process the bench started: the sink, a dbrelay listener, a
@@ -123,19 +124,7 @@ func (c *child) tail() string {
 
 // peakRSS is the child's peak resident set (VmHWM), in bytes; 0 once it
 // has exited.
-func (c *child) peakRSS() int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(c.pid()) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
+func (c *child) peakRSS() int64 { return chaos.PeakRSS(c.pid()) }
 
 // stop sends SIGTERM to the child's PID, waits up to grace, then SIGKILLs it.
 func (c *child) stop(grace time.Duration) error {

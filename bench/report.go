@@ -9,9 +9,10 @@ import (
 
 // rowResult is one workload's runs over all rounds.
 type rowResult struct {
-	w    workload
-	runs []measurement
-	errs []error
+	w       workload
+	runs    []measurement
+	errs    []error
+	skipped string // why the workload could not run in this build
 }
 
 // report renders the table, the targets and the raw rounds as Markdown.
@@ -73,6 +74,17 @@ func (r report) median(name string, f func(measurement) (float64, bool)) (float6
 	return s.med, s.n > 0
 }
 
+// best is the highest median rate among the named workloads that ran.
+func (r report) best(names ...string) (float64, bool) {
+	top, any := 0.0, false
+	for _, name := range names {
+		if v, ok := r.median(name, colRate); ok {
+			top, any = max(top, v), true
+		}
+	}
+	return top, any
+}
+
 // Column extractors.
 func colRate(m measurement) (float64, bool)      { return m.Rate, m.Rate > 0 }
 func colDelivered(m measurement) (float64, bool) { return m.Delivered, m.Rate > 0 }
@@ -89,6 +101,9 @@ func colPG(m measurement) (float64, bool)   { return m.CPU.PG, m.Rate > 0 }
 func colSUT(m measurement) (float64, bool)  { return m.CPU.SUT, m.Rate > 0 }
 func colSink(m measurement) (float64, bool) { return m.CPU.Sink, m.Rate > 0 }
 func colRSS(m measurement) (float64, bool)  { return float64(m.RSS) / (1 << 20), m.RSS > 0 }
+func colFraction(m measurement) (float64, bool) {
+	return m.Fraction, m.Rate > 0 && m.Fraction > 0
+}
 
 func latField(m measurement, f func(*latencyStats) float64) (float64, bool) {
 	if m.Latency == nil {
@@ -117,7 +132,7 @@ func (r report) markdown() string {
 	b.WriteString("the system under test (SUT: the listener, the River process or the HTTP client) and the sink, each from /proc. ")
 	b.WriteString("RSS is the SUT's peak resident set (VmHWM). Latency is insert → arrival at the sink. See README.md for what each row measures.\n\n")
 
-	b.WriteString("## Targets (issue 7)\n\n")
+	b.WriteString("## Targets (issues 7 and 13)\n\n")
 	b.WriteString(r.targets())
 
 	var fails []string
@@ -146,6 +161,10 @@ func (r report) table() string {
 	b.WriteString("| row | msgs/s (host: tx/s) | delivered/s | p50 ms | p99 ms | max ms | PG µs | SUT µs | sink µs | SUT peak RSS MiB |\n")
 	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, row := range r.rows {
+		if len(row.runs) == 0 && row.skipped != "" {
+			fmt.Fprintf(&b, "| %s | skipped: %s | | | | | | | | |\n", row.w.row, row.skipped)
+			continue
+		}
 		if len(row.runs) == 0 {
 			fmt.Fprintf(&b, "| %s | failed | | | | | | | | |\n", row.w.row)
 			continue
@@ -154,9 +173,13 @@ func (r report) table() string {
 		if isHost(row.w.name) {
 			delivered = row.column(colDelivered)
 		}
+		rate := cell(row.column(colRate), fmtRate)
+		if slices.ContainsFunc(row.runs, func(m measurement) bool { return m.Capped }) {
+			rate += " (capped)"
+		}
 		cells := []string{
 			row.w.row,
-			cell(row.column(colRate), fmtRate),
+			rate,
 			cell(delivered, fmtRate),
 			cell(row.column(colP50), fmtMs),
 			cell(row.column(colP99), fmtMs),
@@ -196,10 +219,8 @@ func fmtMs(v float64) string {
 func (r report) targets() string {
 	var b strings.Builder
 	b.WriteString("| check | measured | target | |\n| --- | --- | --- | --- |\n")
-	ratio := func(label, num, den string, target float64) {
-		n, ok1 := r.median(num, colRate)
-		d, ok2 := r.median(den, colRate)
-		if !ok1 || !ok2 || d == 0 {
+	ratioOf := func(label string, n, d float64, ok bool, target float64) {
+		if !ok || d == 0 {
 			fmt.Fprintf(&b, "| %s | not run | %s | — |\n", label, targetText(target, "×"))
 			return
 		}
@@ -210,6 +231,11 @@ func (r report) targets() string {
 		}
 		fmt.Fprintf(&b, "| %s | %.2f× | %s | %s |\n", label, v, targetText(target, "×"), mark)
 	}
+	ratio := func(label, num, den string, target float64) {
+		n, ok1 := r.median(num, colRate)
+		d, ok2 := r.median(den, colRate)
+		ratioOf(label, n, d, ok1 && ok2, target)
+	}
 	atMost := func(label, name string, col func(measurement) (float64, bool), limit float64, unit string) {
 		v, ok := r.median(name, col)
 		if !ok {
@@ -218,7 +244,12 @@ func (r report) targets() string {
 		}
 		fmt.Fprintf(&b, "| %s | %.2f %s | ≤ %g %s | %s |\n", label, v, unit, limit, unit, verdict(v <= limit))
 	}
-	ratio("dbrelay drain ÷ River (FetchCooldown 1 ms)", wDrain, wRiver1ms, 2.0)
+	// The headline compares each peer at its best: the faster of its rows.
+	bestDbrelay, ok1 := r.best(wDrain, wDrain100)
+	bestRiver, ok2 := r.best(wRiver1ms, wRiver100)
+	ratioOf("dbrelay ÷ River, each at its best (faster of drain / drain-100 ÷ faster of river-1ms / river-100)", bestDbrelay, bestRiver, ok1 && ok2, 2.0)
+	ratio(fmt.Sprintf("dbrelay drain ÷ River (FetchCooldown 1 ms), both %d workers", r.cfg.Listener.Workers), wDrain, wRiver1ms, 0)
+	ratio("dbrelay drain ÷ River (FetchCooldown 1 ms), both 100 workers", wDrain100, wRiver100, 0)
 	ratio("dbrelay drain ÷ HTTP ceiling", wDrain, wHTTP, 0.5)
 	ratio("River (1 ms) ÷ HTTP ceiling, for reference", wRiver1ms, wHTTP, 0)
 	ratio("River (defaults) ÷ HTTP ceiling, for reference", wRiverDefault, wHTTP, 0)
@@ -231,6 +262,12 @@ func (r report) targets() string {
 	ratio("host cost (b) ÷ (a): the outbox row itself", wHostB, wHostA, 0)
 	ratio("host cost (c) ÷ (b): push + foundation wake-up (NOTIFY per statement)", wHostC, wHostB, 0)
 	ratio("backlog drain ÷ empty-table drain", wBacklog, wDrain, 0.8)
+	if f, ok := r.median(wHeadOfLine, colFraction); ok {
+		fmt.Fprintf(&b, "| head-of-line: healthy channel beside a stalled one ÷ alone (same run) | %.3f× | ≥ 0.8× | %s |\n", f, verdict(f >= 0.8))
+	} else {
+		b.WriteString("| head-of-line: healthy channel beside a stalled one ÷ alone | not run | ≥ 0.8× | — |\n")
+	}
+	ratio("durable claims: drain with synchronous_commit on ÷ drain (the cost of keeping claims through a crash)", wSyncCommit, wDrain, 0)
 	if row := r.row(wDrain); row != nil && len(row.runs) > 0 {
 		s := row.column(colRSS)
 		fmt.Fprintf(&b, "| listener peak RSS during the drain (highest round) | %.1f MiB | ≤ 64 MiB | %s |\n", s.hi, verdict(s.hi <= 64))
@@ -263,7 +300,10 @@ func (r report) rounds() string {
 		for i, m := range row.runs {
 			parts = append(parts, fmt.Sprintf("%d: %s", i+1, m.brief()))
 		}
-		if len(parts) == 0 {
+		switch {
+		case len(parts) == 0 && row.skipped != "":
+			parts = append(parts, "skipped: "+row.skipped)
+		case len(parts) == 0:
 			parts = append(parts, "no successful run")
 		}
 		fmt.Fprintf(&b, "- %s — %s\n", row.w.name, strings.Join(parts, "; "))
@@ -283,6 +323,12 @@ func (m measurement) brief() string {
 	s += fmt.Sprintf(", CPU µs pg/sut/sink %.1f/%.1f/%.1f", m.CPU.PG, m.CPU.SUT, m.CPU.Sink)
 	if m.RSS > 0 {
 		s += fmt.Sprintf(", RSS %.1f MiB", float64(m.RSS)/(1<<20))
+	}
+	if m.Fraction > 0 {
+		s += fmt.Sprintf(", %.3f× of its solo drain", m.Fraction)
+		if m.Capped {
+			s += " (capped)"
+		}
 	}
 	return s
 }

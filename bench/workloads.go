@@ -30,15 +30,26 @@ type measurement struct {
 	CPU cpuPer
 	// RSS is the peak resident set (VmHWM) of the system under test.
 	RSS int64
+	// Fraction is, for the head-of-line row, the healthy channel's rate
+	// beside the stalled one divided by its rate alone, both measured in
+	// the same run.
+	Fraction float64
+	// Capped is set when the head-of-line phase hit its time cap: Rate is
+	// then what was delivered by the cap.
+	Capped bool
 }
 
 // Workload names, for ONLY.
 const (
 	wHTTP          = "http"
 	wDrain         = "drain"
+	wDrain100      = "drain-100"
 	wRiver1ms      = "river-1ms"
+	wRiver100      = "river-100"
 	wRiverDefault  = "river-default"
 	wBacklog       = "backlog"
+	wHeadOfLine    = "head-of-line"
+	wSyncCommit    = "drain-sync-commit"
 	wLatencyNotify = "latency-notify"
 	wLatencyRiver  = "latency-river"
 	wLatencyPoll   = "latency-poll"
@@ -55,8 +66,14 @@ func workloadList(c config) []workload {
 		{wDrain, "dbrelay drain (listen, default flags)", func(ctx context.Context, l *lab) (measurement, error) {
 			return runDrain(ctx, l, false)
 		}},
+		{wDrain100, "dbrelay drain (listen --workers 100)", func(ctx context.Context, l *lab) (measurement, error) {
+			return runDrain(ctx, l, false, "--workers", "100")
+		}},
 		{wRiver1ms, fmt.Sprintf("River drain, FetchCooldown 1 ms, MaxWorkers %d", w), func(ctx context.Context, l *lab) (measurement, error) {
 			return runRiverDrain(ctx, l, riverFast(c))
+		}},
+		{wRiver100, "River drain, FetchCooldown 1 ms, MaxWorkers 100", func(ctx context.Context, l *lab) (measurement, error) {
+			return runRiverDrain(ctx, l, riverFast100())
 		}},
 		{wRiverDefault, "River drain, defaults (MaxWorkers 100)", func(ctx context.Context, l *lab) (measurement, error) {
 			return runRiverDrain(ctx, l, riverDefaults())
@@ -64,6 +81,8 @@ func workloadList(c config) []workload {
 		{wBacklog, fmt.Sprintf("dbrelay drain, %s finished rows already there", count(c.Backlog)), func(ctx context.Context, l *lab) (measurement, error) {
 			return runDrain(ctx, l, true)
 		}},
+		{wHeadOfLine, "dbrelay drain of a healthy channel beside one whose endpoint never answers (timeout 5 s)", runHeadOfLine},
+		{wSyncCommit, "dbrelay drain, listener sessions with synchronous_commit on (durable claims)", runDrainSyncCommit},
 		{wLatencyNotify, "dbrelay latency, NOTIFY (default)", func(ctx context.Context, l *lab) (measurement, error) {
 			return runLatencyDbrelay(ctx, l, false)
 		}},

@@ -17,6 +17,7 @@
 --   relay_listener  `dbrelay listen` (also `dbrelay status` and `retry`):
 --                   claims, delivers, writes outcomes back.
 --   relay_reader    dashboards and reports: relay_api only.
+--   relay_mailin    `dbrelay mail-in`: stores mail, calls relay.on_mail.
 --
 -- How the host pushes without reading the tables: relay.push and
 -- relay.enqueue are SECURITY DEFINER (they run as their owner, with
@@ -37,6 +38,7 @@
 CREATE ROLE relay_host NOLOGIN;
 CREATE ROLE relay_listener NOLOGIN;
 CREATE ROLE relay_reader NOLOGIN;
+CREATE ROLE relay_mailin NOLOGIN;
 
 -- Everyone reads the stable views. USAGE on schema relay is only for
 -- naming the routines and tables granted below; it gives no access by
@@ -58,6 +60,16 @@ GRANT INSERT ON relay.delivery TO relay_listener;
 GRANT SELECT ON relay.channel, relay.schema_migrations TO relay_listener;
 GRANT SELECT, INSERT, UPDATE, DELETE ON relay.listener TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text) TO relay_listener;
+
+-- mail-in: store each mail and its attachments (INSERT … RETURNING id and
+-- the duplicate check read id and message_id), call the hook, read the
+-- schema version. relay.on_mail runs with mail-in's rights: grant it
+-- whatever your hook writes too (or make your hook SECURITY DEFINER).
+GRANT USAGE ON SCHEMA relay TO relay_mailin;
+GRANT SELECT, INSERT ON relay.inbound_mail TO relay_mailin;
+GRANT INSERT ON relay.inbound_mail_attachment TO relay_mailin;
+GRANT SELECT ON relay.schema_migrations TO relay_mailin;
+GRANT EXECUTE ON PROCEDURE relay.on_mail(bigint) TO relay_mailin;
 
 -- A role that inserts into relay.message itself (a host writing its outbox
 -- rows by hand instead of calling relay.enqueue) needs INSERT, and what the

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
-	"syscall"
+
+	"github.com/dbrelay/dbrelay/internal/debpkg"
 )
 
 // FindBinaries returns the directory holding initdb and postgres: $PG_BINDIR
@@ -34,7 +34,7 @@ func FindBinaries(opts Options) (string, error) {
 	}
 	// go test runs packages in parallel, and each may get here at once:
 	// one installs, the others wait and find the binaries.
-	unlock, err := lockFile(filepath.Join(os.TempDir(), "dbrelay-pgserver-install.lock"))
+	unlock, err := debpkg.Lock("dbrelay-pgserver-install.lock")
 	if err != nil {
 		return "", err
 	}
@@ -103,48 +103,9 @@ func installDebianPackage(opts Options) error {
 			os.WriteFile(createclusterConf, []byte("# written by dbrelay's pgserver: install binaries only, no main cluster\ncreate_main_cluster = false\n"), 0o644)
 		}
 	}
-	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	install := func() ([]byte, error) {
-		cmd := exec.Command("apt-get", "install", "-y", "-q", "--no-install-recommends",
-			"-o", "Dpkg::Options::=--force-confold", "-o", "DPkg::Lock::Timeout=300", "postgresql")
-		cmd.Env = env
-		return cmd.CombinedOutput()
-	}
-	logf("pgserver: no PostgreSQL binaries found; installing Debian's postgresql package")
-	out, err := install()
-	if err != nil {
-		// A fresh machine has no package lists yet.
-		logf("pgserver: apt-get install failed; running apt-get update and trying again")
-		upd := exec.Command("apt-get", "update", "-q", "-o", "DPkg::Lock::Timeout=300")
-		upd.Env = env
-		if uout, uerr := upd.CombinedOutput(); uerr != nil {
-			return fmt.Errorf("pgserver: apt-get update failed: %w\n%s", uerr, tail(uout))
-		}
-		if out, err = install(); err != nil {
-			return fmt.Errorf("pgserver: apt-get install postgresql failed: %w\n%s", err, tail(out))
-		}
+	logf("pgserver: no PostgreSQL binaries found")
+	if err := debpkg.Install("postgresql", func(f string, a ...any) { logf("pgserver: "+f, a...) }); err != nil {
+		return fmt.Errorf("pgserver: %w", err)
 	}
 	return nil
-}
-
-func tail(b []byte) string {
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) > 10 {
-		lines = lines[len(lines)-10:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// lockFile takes an exclusive lock on path (created if missing), waiting for
-// it; the returned function releases it.
-func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("pgserver: lock %s: %w", path, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("pgserver: lock %s: %w", path, err)
-	}
-	return func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }

@@ -122,8 +122,7 @@ func listen(c *cli.Context) error {
 		return err
 	}
 	defer conn.Close()
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	cfg := listener.Config{
 		Workers:      c.Int("workers"),
 		BatchSize:    c.Int("batch-size"),
@@ -152,20 +151,11 @@ func listen(c *cli.Context) error {
 	if c.Bool("pprof") && c.String("http") == "" {
 		return usagef("--pprof needs --http ADDR to serve on")
 	}
-	if addr := c.String("http"); addr != "" {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("--http %s: %w", addr, err)
-		}
-		srv := &http.Server{Handler: listener.Handler(conn, reg, c.Bool("pprof")), ReadHeaderTimeout: 10 * time.Second}
-		go srv.Serve(ln)
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			srv.Shutdown(ctx)
-		}()
-		log.Info("serving /metrics, /healthz and /readyz", "addr", ln.Addr().String())
+	stopHTTP, err := serveOps(c, log, conn, reg, c.Bool("pprof"))
+	if err != nil {
+		return err
 	}
+	defer stopHTTP()
 	if os.Getenv("GOGC") == "" {
 		// The listener's heap is small and short-lived (a few MiB of
 		// messages in flight); collecting it 4x less often saves ~10% of
@@ -173,4 +163,33 @@ func listen(c *cli.Context) error {
 		debug.SetGCPercent(400)
 	}
 	return l.Run(c.Context)
+}
+
+// newRegistry is a Prometheus registry with the Go runtime's and the
+// process's collectors, for a long-running command's /metrics.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// serveOps serves /metrics (from reg), /healthz, /readyz (and the profiler
+// when withPprof) on --http, when it is set; stop shuts the server down.
+func serveOps(c *cli.Context, log *slog.Logger, conn *dialect.Conn, reg *prometheus.Registry, withPprof bool) (stop func(), err error) {
+	addr := c.String("http")
+	if addr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--http %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: listener.Handler(conn, reg, withPprof), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	log.Info("serving /metrics, /healthz and /readyz", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
 }

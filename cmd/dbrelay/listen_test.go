@@ -419,21 +419,17 @@ func TestStatusAndRetryCommands(t *testing.T) {
 	}
 }
 
-// docs/postgres-roles.sql is enough: a host role pushes and enqueues, a
-// listener role delivers and writes back, a reader reads relay_api, and
-// none can do more: each denial is tried under the role.
-func TestLeastPrivilegeRoles(t *testing.T) {
-	rcv := dialecttest.NewReceiver(t)
-	url, db := setUp(t, rcv, 0)
+// createRoles runs docs/postgres-roles.sql. Roles are cluster-wide: they
+// (and extra, roles the test creates itself) are dropped when t ends, so
+// other tests (and a second run) can create them again.
+func createRoles(t *testing.T, db *sql.DB, extra ...string) {
+	t.Helper()
 	script, err := os.ReadFile("../../docs/postgres-roles.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	roles := []string{"relay_host", "relay_listener", "relay_reader", "relay_writer"}
-	// Roles are cluster-wide: drop them when done, so other tests (and a
-	// second run) can create them again.
 	t.Cleanup(func() {
-		for _, r := range roles {
+		for _, r := range append([]string{"relay_host", "relay_listener", "relay_reader", "relay_mailin"}, extra...) {
 			if _, err := db.Exec(`DROP OWNED BY ` + r); err != nil {
 				t.Errorf("drop owned by %s: %v", r, err)
 			}
@@ -445,6 +441,16 @@ func TestLeastPrivilegeRoles(t *testing.T) {
 	if _, err := db.Exec(string(script)); err != nil {
 		t.Fatalf("docs/postgres-roles.sql: %v", err)
 	}
+}
+
+// docs/postgres-roles.sql is enough: a host role pushes and enqueues, a
+// listener role delivers and writes back, a reader reads relay_api, and
+// none can do more: each denial is tried under the role.
+func TestLeastPrivilegeRoles(t *testing.T) {
+	rcv := dialecttest.NewReceiver(t)
+	url, db := setUp(t, rcv, 0)
+	createRoles(t, db, "relay_writer")
+	roles := []string{"relay_host", "relay_listener", "relay_reader", "relay_writer"}
 	// relay_writer: a role a DBA let INSERT into relay.message directly,
 	// with what the insert trigger reads (as the roles script says).
 	if _, err := db.Exec(`CREATE ROLE relay_writer NOLOGIN;

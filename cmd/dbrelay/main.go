@@ -72,6 +72,7 @@ func newApp() *cli.App {
 			migrateCommand(),
 			pushCommand(),
 			listenCommand(),
+			mailInCommand(),
 			statusCommand(),
 			retryCommand(),
 			demoCommand(),

@@ -49,6 +49,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ViewsExposeNoSecret", func(t *testing.T) { testViewsExposeNoSecret(t, h) })
 	t.Run("Retry", func(t *testing.T) { testRetry(t, h) })
 	runListenerSuite(t, h)
+	runMailSuite(t, h)
 }
 
 // db wraps a connection with ?-placeholder helpers for test set-up.

@@ -310,11 +310,13 @@ func waitForChecks(t *testing.T, c *dialect.Conn, prefix string, n int) {
 // without lingering it goes idle each time it has drained, and the next
 // insert notifies it.
 //
-// Deterministic: the states are read from relay.listener instead of being
-// inferred from a pace. The linger is longer than the test, so "still
-// within it" does not depend on how fast this machine is; whether the
-// default 20 ms covers a real flow is a timing question, measured by the
-// benchmark's latency rows (bench/), not here.
+// Deterministic: no pace, no window. Each insert is made in a transaction
+// that first locks the listener's mark in relay.listener (FOR SHARE) and
+// reads it, so the mark the wake-up trigger sees is the one the test read
+// (the listener's next mark waits for the commit). The linger is longer
+// than the test, so "still within it" does not depend on this machine's
+// speed; whether the default 20 ms covers a real flow is a timing
+// question, measured by the benchmark's latency rows (bench/), not here.
 func TestSteadyFlowSendsNoNotifications(t *testing.T) {
 	setUp := func(t *testing.T, linger time.Duration) (*dialect.Conn, *pq.Listener) {
 		conn, err := dialect.Open(pgtest.Migrated(t))
@@ -336,17 +338,43 @@ func TestSteadyFlowSendsNoNotifications(t *testing.T) {
 		}
 		return conn, l
 	}
-	// insertAndDeliver enqueues one message and waits until the listener
-	// has sent it, and until its mark says idle (or busy).
-	insertAndDeliver := func(t *testing.T, conn *dialect.Conn, idle bool) {
+	// insertWhile enqueues one message while the listener's mark says
+	// idle == want (waiting for it, or failing at once when mustAlready),
+	// and waits until the listener has sent it.
+	insertWhile := func(t *testing.T, conn *dialect.Conn, want, mustAlready bool) {
 		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
 		var id int64
-		if err := conn.DB.QueryRow(`SELECT relay.enqueue('s', 'r', 'inbox', 't')`).Scan(&id); err != nil {
-			t.Fatal(err)
+		for id == 0 {
+			tx, err := conn.DB.Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var idle sql.NullBool
+			if err := tx.QueryRow(`SELECT bool_and(idle) FROM (SELECT idle FROM relay.listener FOR SHARE) AS l`).Scan(&idle); err != nil {
+				t.Fatal(err)
+			}
+			if idle.Valid && idle.Bool == want {
+				if err := tx.QueryRow(`SELECT relay.enqueue('s', 'r', 'inbox', 't')`).Scan(&id); err != nil {
+					t.Fatal(err)
+				}
+				if err := tx.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				break
+			}
+			if err := tx.Rollback(); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case mustAlready:
+				t.Fatalf("the listener's mark says idle=%v, want %v", idle.Bool, want)
+			case time.Now().After(deadline):
+				t.Fatalf("after 20 s the listener's mark still does not say idle=%v", want)
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		waitTrue(t, conn, "sent, and the listener's mark as expected",
-			`SELECT (SELECT status = 'sent' FROM relay.message WHERE id = $1)
-			    AND (SELECT bool_and(idle = $2) FROM relay.listener)`, id, idle)
+		waitTrue(t, conn, "sent", `SELECT status = 'sent' FROM relay.message WHERE id = $1`, id)
 	}
 	// notifications counts the NOTIFYs before a marker sent now.
 	notifications := func(t *testing.T, conn *dialect.Conn, l *pq.Listener, marker string) int {
@@ -373,11 +401,12 @@ func TestSteadyFlowSendsNoNotifications(t *testing.T) {
 
 	t.Run("lingering", func(t *testing.T) {
 		conn, l := setUp(t, time.Hour)
-		insertAndDeliver(t, conn, false) // the first wakes it; then it is busy
+		insertWhile(t, conn, true, false) // it starts idle: this one wakes it
+		waitTrue(t, conn, "marked busy", `SELECT bool_and(NOT idle) FROM relay.listener`)
 		notifications(t, conn, l, "start")
 		const n = 40
 		for i := 0; i < n; i++ {
-			insertAndDeliver(t, conn, false)
+			insertWhile(t, conn, false, true) // and it must stay busy
 		}
 		if got := notifications(t, conn, l, "end"); got != 0 {
 			t.Fatalf("%d notifications for %d inserts while the listener lingered busy, want 0", got, n)
@@ -385,11 +414,10 @@ func TestSteadyFlowSendsNoNotifications(t *testing.T) {
 	})
 	t.Run("not lingering", func(t *testing.T) {
 		conn, l := setUp(t, -1)
-		insertAndDeliver(t, conn, true)
 		notifications(t, conn, l, "start")
 		const n = 5
 		for i := 0; i < n; i++ {
-			insertAndDeliver(t, conn, true) // idle before each insert
+			insertWhile(t, conn, true, false) // idle again after each
 		}
 		if got := notifications(t, conn, l, "end"); got != n {
 			t.Fatalf("%d notifications for %d inserts each made while the listener was idle, want %d", got, n, n)

@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"io/fs"
 	"strconv"
 	"testing"
 	"time"
@@ -13,6 +12,8 @@ import (
 	"github.com/dbrelay/dbrelay/dialect/postgres"
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
 	"github.com/dbrelay/dbrelay/schema"
+	"github.com/golang-migrate/migrate/v4"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -84,17 +85,31 @@ func TestNoRoutineExecutableByPublic(t *testing.T) {
 	defer c.Close()
 	// An upgrade from version 1, where a routine (an integrator's helper,
 	// a customised hook `migrate up` leaves alone) is executable by PUBLIC:
-	// migration 2 revokes it.
-	down, err := fs.ReadFile(dbrelay.Files, "sql/postgres/000002_hardening.down.sql")
+	// migration 2 revokes it. golang-migrate takes the database down to 1
+	// (every later down file), then `migrate up` runs them again.
+	ctx := context.Background()
+	src, err := iofs.New(dbrelay.Files, "sql/postgres")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.DB.Exec(string(down) + `;
-		UPDATE relay.schema_migrations SET version = 1;
-		CREATE FUNCTION relay.integrator_helper() RETURNS integer LANGUAGE sql AS 'SELECT 1'`); err != nil {
+	drv, err := c.Dialect.MigrationDriver(ctx, c.DB)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := (&schema.Migrator{Conn: c}).Up(context.Background()); err != nil {
+	mg, err := migrate.NewWithInstance("iofs", src, "postgres", drv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := mg.Migrate(1); err != nil {
+		t.Fatalf("down to version 1: %v", err)
+	}
+	if _, err := mg.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DB.Exec(`CREATE FUNCTION relay.integrator_helper() RETURNS integer LANGUAGE sql AS 'SELECT 1'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&schema.Migrator{Conn: c}).Up(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var total int

@@ -1,0 +1,2 @@
+// Package textproto implements low-level manipulation of MIME messages.
+package textproto
