@@ -2,7 +2,9 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/dbrelay/dbrelay/schema"
 	"github.com/golang-migrate/migrate/v4"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/lib/pq"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -138,5 +141,47 @@ ORDER BY 1`)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// PostgreSQL checks a channel's config as deeply as the listener reads it
+// (SQL Server's trigger sees less without OPENJSON; the suite covers what
+// both check): unknown keys, each header's name and value, basic_auth's
+// keys, and what an internal channel may not have.
+func TestChannelConfigCheckedDeeply(t *testing.T) {
+	c, err := dialect.Open(pgtest.Migrated(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, tc := range []struct{ kind, target, config, secretEnv, want string }{
+		{"webhook", "https://x.example/", `{"header": {"X-A": "1"}}`, "", `unknown key(s) header`},
+		{"webhook", "https://x.example/", `{"headers": {"X A": "1"}}`, "", `'X A' is not a valid header name`},
+		{"webhook", "https://x.example/", `{"headers": {"X-A": 1}}`, "", `value of X-A must be a string or {"value_from_env": "NAME"}`},
+		{"webhook", "https://x.example/", `{"headers": {"X-A": "1\r\nX-B: 2"}}`, "", "control characters"},
+		{"webhook", "https://x.example/", `{"headers": {"X-A": {"value_from_env": "not a name"}}}`, "", "value_from_env must be the name"},
+		{"webhook", "https://x.example/", `{"headers": {"X-A": {"value_from_env": "A", "b": 1}}}`, "", `{"value_from_env": "NAME"} and nothing else`},
+		{"webhook", "https://x.example/", `{"headers": {"Webhook-Id": "k"}}`, "", "may not set Webhook-Id"},
+		{"webhook", "https://x.example/", `{"headers": {"X-A": "1", "x-a": "2"}}`, "", "twice"},
+		{"webhook", "https://x.example/", `{"headers": {"authorization": "Bearer t"}, "basic_auth": {"username": "u", "password_env": "P"}}`, "", "together with config.basic_auth"},
+		{"webhook", "https://x.example/", `{"basic_auth": {"username": "u", "password_env": "P", "password": "pw"}}`, "", "basic_auth has unknown keys"},
+		{"webhook", "https://x.example/", `{"basic_auth": {"username": "u:v", "password_env": "P"}}`, "", "username"},
+		{"internal", "", `{"headers": {}}`, "", "internal channel has no config"},
+		{"internal", "", `{}`, "DBRELAY_SECRET_X", "signs nothing"},
+	} {
+		var secretEnv any
+		if tc.secretEnv != "" {
+			secretEnv = tc.secretEnv
+		}
+		_, err := c.DB.Exec(`INSERT INTO relay.channel (code, kind, target, config, secret_env) VALUES ('bad', $1, $2, $3, $4)`,
+			tc.kind, tc.target, tc.config, secretEnv)
+		var pqErr *pq.Error
+		if !errors.As(err, &pqErr) || pqErr.Code != "23514" || !strings.Contains(pqErr.Message, tc.want) {
+			t.Errorf("%s %s: %v, want 23514 saying %q", tc.kind, tc.config, err, tc.want)
+		}
+	}
+	if _, err := c.DB.Exec(`INSERT INTO relay.channel (code, kind, target, config, secret_env) VALUES ('ok', 'webhook', 'https://x.example/a?b=c#d', $1, 'DBRELAY_SECRET_S')`,
+		`{"headers": {"X-A": "1", "Authorization": {"value_from_env": "DBRELAY_SECRET_T"}}, "basic_auth": null}`); err != nil {
+		t.Fatalf("a good row: %v", err)
 	}
 }
