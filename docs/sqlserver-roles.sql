@@ -52,6 +52,25 @@ GRANT INSERT ON OBJECT::relay.delivery TO relay_listener;
 GRANT SELECT ON OBJECT::relay.channel TO relay_listener;
 GRANT SELECT ON OBJECT::relay.schema_migrations TO relay_listener;
 
+-- `dbrelay mail-in` (docs/mail-in.md): stores mails and attachments and
+-- calls the hook itself (no ownership chain covers its own statements).
+CREATE ROLE relay_mailin AUTHORIZATION dbo;
+GRANT SELECT, INSERT ON OBJECT::relay.inbound_mail TO relay_mailin;
+GRANT INSERT ON OBJECT::relay.inbound_mail_attachment TO relay_mailin;
+GRANT EXECUTE ON OBJECT::relay.on_mail TO relay_mailin;
+GRANT SELECT ON OBJECT::relay.schema_migrations TO relay_mailin;
+
+-- `dbrelay serve` (docs/inbound.md): reads the endpoints, records each
+-- request and its idempotency key, runs the endpoints' procedures. Grant it
+-- EXECUTE on each procedure you register with `dbrelay endpoint add` too:
+--   GRANT EXECUTE ON OBJECT::app.on_order TO relay_serve;
+CREATE ROLE relay_serve AUTHORIZATION dbo;
+GRANT SELECT ON OBJECT::relay.endpoint TO relay_serve;
+GRANT SELECT, INSERT, UPDATE ON OBJECT::relay.inbound TO relay_serve;
+GRANT SELECT, INSERT, DELETE ON OBJECT::relay.inbound_seen TO relay_serve;
+GRANT SELECT ON OBJECT::relay.schema_migrations TO relay_serve;
+GRANT EXECUTE ON OBJECT::relay.on_inbound TO relay_serve;
+
 -- Logins and users (in master, then here), e.g. for the listener:
 --   CREATE LOGIN dbrelay_listen WITH PASSWORD = N'...', CHECK_POLICY = ON;
 --   CREATE USER dbrelay_listen FOR LOGIN dbrelay_listen;
