@@ -13,6 +13,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/dbrelay/dbrelay/secret"
 )
 
 // Channel is one endpoint as registered by an integrator in relay.channel.
@@ -92,11 +94,10 @@ type Sender interface {
 	Send(ctx context.Context, m *Message) Result
 }
 
-// Env looks up environment variables; tests pass a map-backed function,
-// production passes os.Getenv.
-type Env func(name string) string
-
 // Factory builds the Sender for one channel. It returns an error when the
 // channel's configuration is unusable (bad JSON, a secret env var that is not
-// set), naming the channel and what to fix.
-type Factory func(ch Channel, env Env) (Sender, error)
+// set, or one the operator did not allow), naming the channel and what to
+// fix. Secrets are read only through env, the operator's allow-list: a
+// channel row names variables, and whoever may write that row must not be
+// able to read the listener's other variables (DATABASE_URL…).
+type Factory func(ch Channel, env *secret.Env) (Sender, error)

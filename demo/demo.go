@@ -24,6 +24,7 @@ import (
 	"github.com/dbrelay/dbrelay/listener"
 	"github.com/dbrelay/dbrelay/pgserver"
 	"github.com/dbrelay/dbrelay/schema"
+	"github.com/dbrelay/dbrelay/secret"
 )
 
 // Options configure a demo run.
@@ -37,8 +38,8 @@ type Options struct {
 	Timeout time.Duration
 }
 
-// secret signs the demo's webhooks; it lives only in this process.
-const secret = "whsec_ZGJyZWxheS1kZW1vLXNpZ25pbmcta2V5LTAx"
+// signingKey signs the demo's webhooks; it lives only in this process.
+const signingKey = "whsec_ZGJyZWxheS1kZW1vLXNpZ25pbmcta2V5LTAx"
 
 // Run performs the demo. It returns an error when any step fails or when
 // the messages do not all reach a final state in time.
@@ -105,7 +106,7 @@ func Run(ctx context.Context, opts Options) error {
 		RetryMax:     time.Second,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Senders:      senders.Default(4),
-		Env:          func(k string) string { return map[string]string{"DBRELAY_DEMO_SECRET": secret}[k] },
+		Env:          secret.FromMap(map[string]string{"DBRELAY_SECRET_DEMO": signingKey}),
 		Observe: func(a listener.Attempt) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -161,8 +162,8 @@ func register(ctx context.Context, conn *dialect.Conn, base string, say func(str
 		sql  string
 		args []any
 	}{
-		{`INSERT INTO relay.channel (code, kind, target, secret_env) VALUES ('demo-crm', 'webhook', $1, 'DBRELAY_DEMO_SECRET')`, []any{base + "/crm"}},
-		{`INSERT INTO relay.channel (code, kind, target, secret_env) VALUES ('demo-sms', 'webhook', $1, 'DBRELAY_DEMO_SECRET')`, []any{base + "/sms"}},
+		{`INSERT INTO relay.channel (code, kind, target, secret_env) VALUES ('demo-crm', 'webhook', $1, 'DBRELAY_SECRET_DEMO')`, []any{base + "/crm"}},
+		{`INSERT INTO relay.channel (code, kind, target, secret_env) VALUES ('demo-sms', 'webhook', $1, 'DBRELAY_SECRET_DEMO')`, []any{base + "/sms"}},
 		{`INSERT INTO relay.channel (code, kind, target, max_attempts) VALUES ('demo-erp', 'webhook', $1, 3)`, []any{base + "/erp"}},
 		{`INSERT INTO relay.channel (code, kind) VALUES ('demo-inbox', 'internal')`, nil},
 		{`INSERT INTO relay.recipient (receiver, channel, address) VALUES ('demo-zhangsan', 'demo-crm', 'u1001'), ('demo-zhangsan', 'demo-sms', '+8613800000001'), ('demo-lisi', 'demo-erp', 'E-2002')`, nil},

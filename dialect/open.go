@@ -46,44 +46,50 @@ type Conn struct {
 	Dialect Dialect
 	DB      *sql.DB
 	DSN     string // the driver's connection string, for connections outside the pool (LISTEN)
+	// Redactor hides the URL's password in what is printed or logged
+	// about this connection (errors quoting the URL, drivers' errors).
+	Redactor *Redactor
 }
 
 // Open parses a dburl-style URL (postgres://, pg:, sqlserver://, ms:, …),
-// picks its dialect and opens a pool. It does not connect: call Ping.
+// picks its dialect and opens a pool. It does not connect: call Ping. No
+// error it returns shows the URL's password, whole or in part.
 func Open(rawURL string) (*Conn, error) {
 	if strings.TrimSpace(rawURL) == "" {
 		return nil, errNoURL
 	}
+	r := NewRedactor(rawURL)
 	u, err := dburl.Parse(rawURL)
 	if err != nil {
-		var uerr *url.Error // its text repeats the URL, password included
-		if errors.As(err, &uerr) {
-			err = uerr.Err
-		}
-		return nil, fmt.Errorf("database URL %q: %v; write it as postgres://user:password@host:5432/dbname or sqlserver://user:password@host:1433?database=dbname", Redact(rawURL), err)
+		return nil, fmt.Errorf("database URL %q: %s; write it as postgres://user:password@host:5432/dbname or sqlserver://user:password@host:1433?database=dbname (percent-encode / ? # @ : %% in the password)", r.Redact(rawURL), r.Redact(parseError(err)))
 	}
 	mu.Lock()
 	o, ok := openers[u.Dialect]
 	mu.Unlock()
 	if !ok {
-		return nil, fmt.Errorf("database URL %q: dbrelay supports %s, not %q", Redact(rawURL), strings.Join(Names(), " and "), u.Dialect)
+		return nil, fmt.Errorf("database URL %q: dbrelay supports %s, not %q", r.Redact(rawURL), strings.Join(Names(), " and "), u.Dialect)
 	}
 	db, dsn, err := o.Connect(u)
 	if err != nil {
-		return nil, fmt.Errorf("database URL %q: %w", Redact(rawURL), err)
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = errors.New(parseError(err))
+		}
+		return nil, r.Error(fmt.Errorf("database URL %q: %w", rawURL, err))
 	}
 	// database/sql keeps 2 idle connections by default: a listener's
 	// claimer and writers use more at once, and every connection closed and
 	// reopened costs the server a new backend (PostgreSQL forks one).
 	db.SetMaxIdleConns(maxIdleConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Conn{Dialect: o, DB: db, DSN: dsn}, nil
+	return &Conn{Dialect: o, DB: db, DSN: dsn, Redactor: r}, nil
 }
 
-// Ping checks that the database answers, with an error that says what to do.
+// Ping checks that the database answers, with an error that says what to
+// do (and no password).
 func (c *Conn) Ping(ctx context.Context) error {
 	if err := c.DB.PingContext(ctx); err != nil {
-		return fmt.Errorf("cannot reach the database: %w", c.Dialect.Explain(err))
+		return c.Redactor.Error(fmt.Errorf("cannot reach the database: %w", c.Dialect.Explain(err)))
 	}
 	return nil
 }
@@ -101,31 +107,6 @@ func Names() []string {
 	}
 	sort.Strings(names)
 	return names
-}
-
-// Redact hides a URL's password so that it never reaches a log or an
-// error: scheme://user:secret@host → scheme://user:xxxxx@host. It works on
-// strings that do not parse, too.
-func Redact(raw string) string {
-	start := strings.Index(raw, "://")
-	if start < 0 {
-		start = strings.Index(raw, ":") // opaque form, pg:user:pw@host
-		if start < 0 {
-			return raw
-		}
-		start++
-	} else {
-		start += 3
-	}
-	at := strings.LastIndex(raw, "@")
-	if at < start {
-		return raw
-	}
-	colon := strings.Index(raw[start:at], ":")
-	if colon < 0 {
-		return raw
-	}
-	return raw[:start+colon+1] + "xxxxx" + raw[at:]
 }
 
 // Lookup returns a registered dialect by name ("postgres", "sqlserver").

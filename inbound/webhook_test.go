@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"context"
+	"github.com/dbrelay/dbrelay/secret"
 	"net/http"
 	"strconv"
 	"testing"
@@ -93,12 +94,7 @@ func TestWebhookChannelToEndpoint(t *testing.T) {
 	f := serve(t, Config{}, testEndpoint("/hooks/relay", dialect.AuthWebhook))
 	ch := channel.Channel{Code: "peer", Kind: "webhook", Target: f.url + "/hooks/relay", SecretEnv: "PEER_SECRET",
 		Enabled: true, MaxAttempts: 3, Timeout: 10 * time.Second}
-	sender, err := webhook.NewFactory(nil)(ch, func(name string) string {
-		if name == "PEER_SECRET" {
-			return webhookSecret
-		}
-		return ""
-	})
+	sender, err := webhook.NewFactory(nil)(ch, secret.FromMap(map[string]string{"PEER_SECRET": webhookSecret}, "PEER_SECRET"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package listener
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/dbrelay/dbrelay/channel"
 	"github.com/dbrelay/dbrelay/dialect"
+	"github.com/dbrelay/dbrelay/secret"
 )
 
 // reloadEvery is how often the listener re-reads relay.channel, so that an
@@ -21,7 +23,8 @@ const reloadEvery = 10 * time.Second
 type channelEntry struct {
 	ch      channel.Channel
 	sender  channel.Sender
-	err     error // why there is no sender (unknown kind, bad config)
+	err     error  // why there is no sender (unknown kind, bad config), for the log
+	reason  string // the same, as stored in last_error: naming no secret or variable
 	metrics *channelMetrics
 }
 
@@ -95,6 +98,7 @@ func (c *channelCache) build(ch channel.Channel) *channelEntry {
 	default:
 		e.sender, e.err = factory(ch, c.cfg.Env)
 	}
+	e.reason = storedReason(ch.Code, e.err, ok)
 	if e.err != nil {
 		c.log.Error("channel cannot deliver; its messages wait", "channel", ch.Code, "err", e.err)
 	} else if ch.Timeout*2 > c.cfg.Lease {
@@ -102,6 +106,41 @@ func (c *channelCache) build(ch channel.Channel) *channelEntry {
 			"channel", ch.Code, "timeout", ch.Timeout, "lease", c.cfg.Lease)
 	}
 	return e
+}
+
+// storedReason is why a channel cannot deliver, as written into its
+// messages' last_error, which every reader of relay_api sees: it names no
+// environment variable and quotes no configuration (the factory's error,
+// which does, goes to the listener's log only).
+func storedReason(code string, err error, kindKnown bool) string {
+	switch {
+	case err == nil:
+		return ""
+	case !kindKnown:
+		return err.Error()
+	case errors.Is(err, secret.ErrNotAllowed):
+		return fmt.Sprintf("channel %q names a secret environment variable the operator has not allowed; the listener's log says which and how to allow it", code)
+	case errors.Is(err, secret.ErrNotSet):
+		return fmt.Sprintf("channel %q names a secret that is not set in the listener's environment; the listener's log says which", code)
+	}
+	return fmt.Sprintf("channel %q has an unusable target or config; the listener's log says what to fix", code)
+}
+
+// recheckDisabled reloads the channels before claimed messages are handed
+// out when one of them is on a channel cached as disabled: re-enabling a
+// channel makes its waiting messages due at once (a trigger on
+// relay.channel), and a listener holding the old row would otherwise
+// postpone them again for another minute.
+func (c *channelCache) recheckDisabled(ctx context.Context, claimed []dialect.Claimed) {
+	entries := *c.entries.Load()
+	for i := range claimed {
+		if e := entries[claimed[i].Channel]; e != nil && !e.ch.Enabled {
+			if err := c.reload(ctx); err != nil {
+				c.log.Error("reading relay.channel failed; keeping the channels read before", "err", err)
+			}
+			return
+		}
+	}
 }
 
 func sameChannel(a, b channel.Channel) bool {

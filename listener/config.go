@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/secret"
 )
 
 // Config tunes a listener. Zero values mean "use the default"; defaults are
@@ -67,8 +68,11 @@ type Config struct {
 	// Messages of a kind without a factory stay pending, with last_error
 	// saying so, until a listener that has one comes along.
 	Senders map[string]channel.Factory
-	// Env resolves secrets' environment variables (default os.Getenv).
-	Env channel.Env
+	// Env resolves the environment variables channels name for their
+	// secrets, only those the operator allowed (default: the process
+	// environment, names starting with secret.Prefix). A channel naming
+	// another variable cannot deliver; its messages wait.
+	Env *secret.Env
 	// Metrics, when set, is updated as messages are claimed and finished.
 	Metrics *Metrics
 	// Observe, when set, is called after every attempt (from the worker
@@ -119,7 +123,7 @@ func (c Config) applyDefaults() Config {
 		c.Logger = slog.Default()
 	}
 	if c.Env == nil {
-		c.Env = os.Getenv
+		c.Env, _ = secret.New() // no names to check: cannot fail
 	}
 	if c.ID == "" {
 		host, _ := os.Hostname()

@@ -37,7 +37,7 @@ func (l *Listener) deliver(ctx context.Context, c *dialect.Claimed) finished {
 	case !e.ch.Enabled:
 		why = fmt.Sprintf("channel %q is disabled; enable it (relay.channel.enabled) to deliver", c.Channel)
 	case e.err != nil:
-		why = e.err.Error()
+		why = e.reason
 	}
 	if why != "" {
 		l.log.Warn("message postponed", "id", c.ID, "channel", c.Channel, "reason", why, "retry_in", postponeFor)
@@ -48,6 +48,9 @@ func (l *Listener) deliver(ctx context.Context, c *dialect.Claimed) finished {
 
 	start := time.Now()
 	res := e.sender.Send(ctx, &c.Message)
+	// The response and the error are stored and shown in relay_api: mask
+	// what an endpoint may have echoed of the request's credentials.
+	res.Body, res.Err = channel.RedactCredentials(res.Body), channel.RedactCredentials(res.Err)
 	o := dialect.Outcome{ID: c.ID, Token: c.Token, Attempt: c.Attempt, StartedAt: start,
 		Duration: time.Since(start), Result: res}
 	switch {

@@ -20,12 +20,13 @@ import (
 //	/readyz   200 when the database answers and its schema is the one this
 //	          binary knows; 503 with the reason otherwise (readiness)
 //	/debug/pprof/  Go's profiler, only when withPprof (it shows internals:
-//	          serve it on 127.0.0.1)
+//	          serve it on 127.0.0.1); never /debug/pprof/cmdline, which
+//	          would show the command line, a --database-url included
 func Handler(conn *dialect.Conn, g prometheus.Gatherer, withPprof bool) http.Handler {
 	mux := http.NewServeMux()
 	if withPprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/cmdline", http.NotFound)
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)

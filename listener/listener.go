@@ -279,6 +279,7 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	l.channels.recheckDisabled(qctx, claimed)
 	for i := range claimed {
 		c := &claimed[i]
 		l.slots <- struct{}{} // never blocks: n ≤ free slots

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -48,7 +49,7 @@ func statusOf(t *testing.T, m *schema.Migrator) map[string][]string {
 // defaults, and their constraints and indexes: what "the same tables" means.
 func tables(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	rows, err := db.Query(`
+	return lines(t, db, `
 SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')
 FROM information_schema.columns WHERE table_schema = 'relay' AND table_name <> 'schema_migrations'
 UNION ALL
@@ -57,6 +58,12 @@ FROM pg_constraint WHERE connamespace = 'relay'::regnamespace AND conrelid::regc
 UNION ALL
 SELECT indexdef FROM pg_indexes WHERE schemaname = 'relay' AND tablename <> 'schema_migrations'
 ORDER BY 1`)
+}
+
+// lines runs a query of one text column and returns its rows.
+func lines(t *testing.T, db *sql.DB, query string) []string {
+	t.Helper()
+	rows, err := db.Query(query)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +75,9 @@ ORDER BY 1`)
 			t.Fatal(err)
 		}
 		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
@@ -123,10 +133,33 @@ func TestUpDownUp(t *testing.T) {
 	if second := tables(t, c.DB); !reflect.DeepEqual(first, second) {
 		t.Fatalf("tables differ after up → down → up:\n%v\n%v", first, second)
 	}
-	// A second up changes nothing.
-	if err := m.Up(ctx); err != nil {
+	// A second up changes nothing: it says so, and the recorded objects
+	// (checksums and when each was applied) and the tables are as before.
+	before := recorded(t, c.DB)
+	var log []string
+	again := &schema.Migrator{Conn: c, Logf: func(f string, a ...any) { log = append(log, fmt.Sprintf(f, a...)) }}
+	if err := again.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if len(log) != 2 || !strings.Contains(log[0], "already at the latest version") || !strings.Contains(log[1], "already applied") {
+		t.Errorf("a second up said %q, want that nothing was to do", log)
+	}
+	if after := recorded(t, c.DB); !reflect.DeepEqual(before, after) {
+		t.Errorf("a second up changed relay.schema_object:\n%v\n%v", before, after)
+	}
+	if third := tables(t, c.DB); !reflect.DeepEqual(first, third) {
+		t.Errorf("a second up changed the tables")
+	}
+}
+
+// recorded lists relay.schema_object: path, checksums, when applied.
+func recorded(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	out := lines(t, db, `SELECT path || ' ' || file_sha256 || ' ' || db_sha256 || ' ' || applied_at FROM relay.schema_object ORDER BY path`)
+	if len(out) < 10 {
+		t.Fatalf("relay.schema_object has %d rows", len(out))
+	}
+	return out
 }
 
 func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
@@ -168,7 +201,10 @@ func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	pushFile := filepath.Join(dir, "procedures", "postgres", "push.sql")
-	b, _ := os.ReadFile(pushFile)
+	b, err := os.ReadFile(pushFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(pushFile, append(b, []byte("\n-- an integrator's note\n")...), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +255,10 @@ func TestUpstreamMigrateGivesSameTables(t *testing.T) {
 	want := tables(t, ours.DB)
 
 	url := pgtest.Empty(t)
-	abs, _ := filepath.Abs("../sql/postgres")
+	abs, err := filepath.Abs("../sql/postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
 	mg, err := migrate.New("file://"+abs, url)
 	if err != nil {
 		t.Fatal(err)

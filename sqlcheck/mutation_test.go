@@ -233,3 +233,21 @@ func down(d database.Driver, other interface{ Drop(string) error }) error {
 	expect(t, calls, "down.go:7: d.Drop()")
 	expect(t, calls, "reset_test.go:3: m.Drop()")
 }
+
+func TestRevokeAndGrantChecksCatch(t *testing.T) {
+	enqueue := realFile(t, "procedures/sqlserver/enqueue.sql")
+	expect(t, RevokeProblems("enqueue.sql", mutate(t, enqueue, "REVOKE EXECUTE ON OBJECT::relay.enqueue FROM public", "SELECT 1"), TSQL),
+		"relay.enqueue is not revoked from PUBLIC")
+	push := realFile(t, "procedures/postgres/push.sql")
+	expect(t, RevokeProblems("push.sql", mutate(t, push, "REVOKE ALL ON PROCEDURE relay.push", "-- REVOKE ALL ON PROCEDURE relay.push"), PostgreSQL),
+		"relay.push is not revoked from PUBLIC")
+	for _, c := range []struct{ script, want string }{
+		{"GRANT SELECT ON OBJECT::relay.channel TO relay_host;", "ON relay.channel TO relay_host"},
+		{"GRANT SELECT ON relay.channel, relay.recipient TO relay_host, relay_listener;", "TO relay_host"},
+		{"GRANT INSERT ON OBJECT::relay.message TO relay_host;", "INSERT ON relay.message"},
+		{"GRANT EXECUTE ON OBJECT::relay.on_outcome TO relay_reader;", "TO relay_reader"},
+		{"GRANT EXECUTE ON OBJECT::relay.push TO public;", "never public"},
+	} {
+		expect(t, HostGrantProblems("roles.sql", Grants(c.script, TSQL), "relay_host", "relay_reader"), c.want)
+	}
+}

@@ -2,7 +2,9 @@ package sqlcheck
 
 import (
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -130,5 +132,55 @@ func TestNoMigrateDrop(t *testing.T) {
 	}
 	for _, c := range calls {
 		t.Errorf("%s: golang-migrate's Drop drops every table in a SQL Server database (the host's too); 'migrate down' runs the down files instead", c)
+	}
+}
+
+// Every function and procedure an object file creates is revoked from
+// PUBLIC in that file, on both dialects.
+func TestRoutinesRevokedFromPublic(t *testing.T) {
+	for _, c := range []struct {
+		dir  string
+		lang Lang
+	}{{"procedures/postgres", PostgreSQL}, {"triggers/postgres", PostgreSQL}, {"procedures/sqlserver", TSQL}, {"triggers/sqlserver", TSQL}} {
+		for name, text := range readTree(t, c.dir) {
+			report(t, RevokeProblems(name, text, c.lang))
+		}
+	}
+}
+
+// The roles scripts grant the host only push, enqueue and relay_api, the
+// reader only relay_api, and public nothing.
+func TestRolesScripts(t *testing.T) {
+	for _, c := range []struct {
+		file string
+		lang Lang
+	}{{"docs/postgres-roles.sql", PostgreSQL}, {"docs/sqlserver-roles.sql", TSQL}} {
+		b, err := os.ReadFile(filepath.Join(repoRoot, c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		grants := Grants(string(b), c.lang)
+		if len(grants) < 6 {
+			t.Fatalf("%s: found %d GRANTs; the parse went wrong", c.file, len(grants))
+		}
+		report(t, HostGrantProblems(c.file, grants, "relay_host", "relay_reader"))
+		hostGrants := 0
+		for _, g := range grants {
+			for _, r := range g.Roles {
+				if r == "relay_host" && g.Privileges == "EXECUTE" {
+					hostGrants++
+				}
+			}
+		}
+		if hostGrants != 2 {
+			t.Errorf("%s: relay_host has %d EXECUTE grants, want relay.push and relay.enqueue", c.file, hostGrants)
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(repoRoot, "docs/sqlserver.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "sqlserver-roles.sql") {
+		t.Error("docs/sqlserver.md does not point to docs/sqlserver-roles.sql")
 	}
 }

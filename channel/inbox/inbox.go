@@ -10,6 +10,7 @@ import (
 	"context"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/secret"
 )
 
 // Kind is relay.channel.kind for this sender.
@@ -19,7 +20,7 @@ const Kind = "internal"
 type Sender struct{}
 
 // New is the channel.Factory for the internal kind.
-func New(channel.Channel, channel.Env) (channel.Sender, error) { return Sender{}, nil }
+func New(channel.Channel, *secret.Env) (channel.Sender, error) { return Sender{}, nil }
 
 // Send succeeds at once.
 func (Sender) Send(context.Context, *channel.Message) channel.Result {

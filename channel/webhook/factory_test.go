@@ -2,12 +2,16 @@ package webhook
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/secret"
 )
 
 func TestBasicAuthAndHeaders(t *testing.T) {
@@ -53,11 +57,12 @@ func TestEmptyConfigs(t *testing.T) {
 var secretValues = []string{"whsec_TOPSECRET!!", "hunter2-password", "c2VjcmV0LXZhbHVl"}
 
 func TestFactoryErrors(t *testing.T) {
-	env := map[string]string{
+	env := secret.FromMap(map[string]string{
 		"BAD_SECRET":   secretValues[0],
 		"HOOK_PW":      secretValues[1],
 		"EMPTY_SECRET": "whsec_",
-	}
+		"DATABASE_URL": "postgres://relay:" + secretValues[2] + "@db/app",
+	}, "BAD_SECRET", "HOOK_PW", "EMPTY_SECRET", "CRM_WEBHOOK_SECRET", "NOPE_PW")
 	cases := []struct {
 		name   string
 		target string
@@ -96,6 +101,22 @@ func TestFactoryErrors(t *testing.T) {
 		{name: "Authorization with basic_auth",
 			config: `{"headers": {"authorization": "Bearer x"}, "basic_auth": {"username": "u", "password_env": "HOOK_PW"}}`,
 			want:   []string{"Authorization", "basic_auth"}},
+		// Only names the operator allowed may be read (DBRELAY_SECRET_…
+		// or --allow-secret-env): the error says which are.
+		{name: "secret env not allowed", secret: "DATABASE_URL",
+			want: []string{`"crm-webhook"`, "secret_env", "DATABASE_URL", "not allowed", secret.Prefix, "--allow-secret-env DATABASE_URL", "CRM_WEBHOOK_SECRET, EMPTY_SECRET"}},
+		{name: "password env not allowed", config: `{"basic_auth": {"username": "u", "password_env": "DATABASE_URL"}}`,
+			want: []string{"password_env", "DATABASE_URL", "not allowed", secret.Prefix, "--allow-secret-env"}},
+		{name: "header env not allowed", config: `{"headers": {"Authorization": {"value_from_env": "DATABASE_URL"}}}`,
+			want: []string{"config.headers.Authorization.value_from_env", "DATABASE_URL", "not allowed", secret.Prefix}},
+		{name: "header env unset", config: `{"headers": {"X-Api-Key": {"value_from_env": "DBRELAY_SECRET_NOPE"}}}`,
+			want: []string{"DBRELAY_SECRET_NOPE", "not set", "set DBRELAY_SECRET_NOPE"}},
+		{name: "header env not a name", config: `{"headers": {"X-Api-Key": {"value_from_env": ""}}}`,
+			want: []string{"value_from_env", "name of an environment variable"}},
+		{name: "header object with unknown key", config: `{"headers": {"X-Api-Key": {"value_from_file": "/etc/x"}}}`,
+			want: []string{`unknown key "value_from_file"`}},
+		{name: "header value an array", config: `{"headers": {"X-A": ["1"]}}`,
+			want: []string{"config.headers", "an array"}},
 		{name: "empty target", target: "-", want: []string{`"crm-webhook"`, "target is empty"}},
 		{name: "relative target", target: "/hook", want: []string{"absolute http or https URL"}},
 		{name: "ftp target", target: "ftp://example.com/x", want: []string{`scheme "ftp"`}},
@@ -125,7 +146,7 @@ func TestFactoryErrors(t *testing.T) {
 			}
 			ch.SecretEnv = tc.secret
 			ch.Config = json.RawMessage(tc.config)
-			s, err := NewFactory(nil)(ch, mapEnv(env))
+			s, err := NewFactory(nil)(ch, env)
 			if err == nil {
 				t.Fatalf("factory accepted the channel (%T)", s)
 			}
@@ -144,11 +165,73 @@ func TestFactoryErrors(t *testing.T) {
 	}
 }
 
+// Without an allow-list the process environment is read, names with the
+// DBRELAY_SECRET_ prefix only.
 func TestNilEnvUsesProcessEnvironment(t *testing.T) {
+	t.Setenv("DBRELAY_SECRET_WEBHOOK_TEST", testSecret)
 	t.Setenv("DBRELAY_WEBHOOK_TEST_SECRET", testSecret)
 	ch := testChannel("https://example.com/hook")
-	ch.SecretEnv = "DBRELAY_WEBHOOK_TEST_SECRET"
+	ch.SecretEnv = "DBRELAY_SECRET_WEBHOOK_TEST"
 	if _, err := NewFactory(nil)(ch, nil); err != nil {
 		t.Fatal(err)
+	}
+	ch.SecretEnv = "DBRELAY_WEBHOOK_TEST_SECRET"
+	if _, err := NewFactory(nil)(ch, nil); !errors.Is(err, secret.ErrNotAllowed) {
+		t.Fatalf("an unprefixed name without an allow-list: %v, want not allowed", err)
+	}
+}
+
+// A header's value may come from the environment (an API key, a bearer
+// token), so that it is not stored in relay.channel; it is masked in a
+// response that echoes it, as basic auth's credentials are.
+func TestHeaderValueFromEnv(t *testing.T) {
+	const token = "Bearer eyJ-live-token-42"
+	srv, seen := recordingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		fmt.Fprintf(w, "you sent %q and %q", r.Header.Get("Authorization"), r.Header.Get("X-Api-Key"))
+	})
+	ch := testChannel(srv.URL)
+	ch.Config = json.RawMessage(`{"headers": {"Authorization": {"value_from_env": "DBRELAY_SECRET_CRM_TOKEN"},
+		"X-Api-Key": {"value_from_env": "CRM_KEY"}, "X-Tenant": "acme"}}`)
+	env := secret.FromMap(map[string]string{"DBRELAY_SECRET_CRM_TOKEN": token, "CRM_KEY": "k-0123456789"}, "CRM_KEY")
+	client := NewClient(1)
+	t.Cleanup(client.CloseIdleConnections)
+	s, err := NewFactory(client)(ch, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := s.Send(context.Background(), testMessage())
+	if res.Outcome != channel.Sent {
+		t.Fatalf("outcome %v (%s)", res.Outcome, res.Err)
+	}
+	req := receive(t, seen)
+	if got := req.header.Get("Authorization"); got != token {
+		t.Errorf("Authorization = %q, want the env's value", got)
+	}
+	if got := req.header.Get("X-Api-Key"); got != "k-0123456789" {
+		t.Errorf("X-Api-Key = %q", got)
+	}
+	if strings.Contains(res.Body, "eyJ-live-token-42") || strings.Contains(res.Body, "k-0123456789") {
+		t.Errorf("the response body kept an echoed secret: %q", res.Body)
+	}
+	if !strings.Contains(res.Body, channel.Redacted) {
+		t.Errorf("response body %q does not show where it was masked", res.Body)
+	}
+}
+
+// Basic auth's password and credential are masked in an echo too.
+func TestBasicAuthEchoMasked(t *testing.T) {
+	srv, _ := recordingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		u, p, _ := r.BasicAuth()
+		w.WriteHeader(401)
+		fmt.Fprintf(w, "{\"got\": %q, \"user\": %q, \"pw\": %q}", r.Header.Get("Authorization"), u, p)
+	})
+	ch := testChannel(srv.URL)
+	ch.Config = json.RawMessage(`{"basic_auth": {"username": "relay", "password_env": "CRM_PW"}}`)
+	s := mustSender(t, ch, map[string]string{"CRM_PW": "hunter2-pw"})
+	res := s.Send(context.Background(), testMessage())
+	cred := base64.StdEncoding.EncodeToString([]byte("relay:hunter2-pw"))
+	if res.StatusCode != 401 || strings.Contains(res.Body, "hunter2-pw") || strings.Contains(res.Body, cred) {
+		t.Fatalf("status %d, body %q: want the 401 with password and credential masked", res.StatusCode, res.Body)
 	}
 }

@@ -3,12 +3,15 @@ package webhook
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/secret"
 )
 
 // testSecret is a whsec_ secret used by tests (the base64 of 32 fixed bytes).
@@ -54,8 +57,9 @@ func mustSender(t testing.TB, ch channel.Channel, env map[string]string) channel
 	return s
 }
 
-func mapEnv(m map[string]string) channel.Env {
-	return func(name string) string { return m[name] }
+// mapEnv reads m, every name in it allowed.
+func mapEnv(m map[string]string) *secret.Env {
+	return secret.FromMap(m, slices.Collect(maps.Keys(m))...)
 }
 
 func testChannel(target string) channel.Channel {

@@ -112,7 +112,11 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 	if err != nil {
 		return s.failed(ctx, actx, err)
 	}
-	return classify(resp)
+	r := classify(resp)
+	if len(s.secrets) > 0 {
+		r.Body = channel.MaskValues(r.Body, s.secrets)
+	}
+	return r
 }
 
 func permanent(msg string) channel.Result {
@@ -138,7 +142,7 @@ func classify(resp *http.Response) channel.Result {
 		if loc == "" {
 			r.Err = statusErr(code) + ": redirect not followed; update the channel's target"
 		} else {
-			loc = truncateUTF8(strings.ToValidUTF8(loc, "\uFFFD"), maxLocation)
+			loc = truncateUTF8(strings.ToValidUTF8(withoutSecrets(loc), "\uFFFD"), maxLocation)
 			r.Err = statusErr(code) + ": redirect to " + strconv.Quote(loc) + " not followed; update the channel's target"
 		}
 	default:
@@ -146,6 +150,23 @@ func classify(resp *http.Response) channel.Result {
 		r.Err = statusErr(code)
 	}
 	return r
+}
+
+// withoutSecrets reduces a redirect's Location to scheme, host and path:
+// its query, fragment and user:password@ often carry a token (a signed
+// URL, a session), and the error is stored in last_error, which every
+// reader of relay_api sees.
+func withoutSecrets(loc string) string {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "(a Location that does not parse)"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	s := u.String()
+	if strings.ContainsAny(loc, "?#") {
+		s += " (query and fragment not shown)"
+	}
+	return s
 }
 
 // statusErr formats a status for Result.Err, e.g. "HTTP 503 Service

@@ -1,24 +1,22 @@
 package webhook
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/secret"
 )
 
 // Kind is the relay.channel.kind value this package serves; the listener
@@ -84,7 +82,7 @@ func NewFactory(client *http.Client) channel.Factory {
 	}
 	c := *client
 	c.CheckRedirect = noRedirect
-	return func(ch channel.Channel, env channel.Env) (channel.Sender, error) {
+	return func(ch channel.Channel, env *secret.Env) (channel.Sender, error) {
 		return newSender(&c, ch, env)
 	}
 }
@@ -101,10 +99,11 @@ type Sender struct {
 	timeout time.Duration
 	signed  bool
 	macs    sync.Pool // of hash.Hash: HMAC-SHA256 keyed with the secret
+	// secrets are the credentials this sender sends (basic auth, header
+	// values from the environment): masked wherever a response echoes
+	// them, since responses are stored and shown in relay_api.
+	secrets []string
 }
-
-// configKeys are the keys a webhook channel's config may have.
-var configKeys = []string{"headers", "basic_auth"}
 
 // reservedHeaders are the header names config.headers may not set, with the
 // reason given to the operator. Authorization is only reserved when
@@ -122,13 +121,18 @@ var reservedHeaders = map[string]string{
 	"X-Idempotency-Key": "a static value would make receivers drop every message after the first; webhook-id carries the per-message key",
 }
 
-// newSender validates ch and prepares its Sender.
-func newSender(client *http.Client, ch channel.Channel, env channel.Env) (*Sender, error) {
+// newSender validates ch and prepares its Sender. Every secret is read
+// through env, the operator's allow-list; nil means the process environment
+// with names starting with secret.Prefix only.
+func newSender(client *http.Client, ch channel.Channel, env *secret.Env) (*Sender, error) {
 	if env == nil {
-		env = os.Getenv
+		var err error
+		if env, err = secret.New(); err != nil {
+			return nil, err
+		}
 	}
 	fail := func(format string, args ...any) error {
-		return fmt.Errorf("webhook channel %q: %s", ch.Code, fmt.Sprintf(format, args...))
+		return fmt.Errorf("webhook channel %q: %w", ch.Code, fmt.Errorf(format, args...))
 	}
 
 	u, err := parseTarget(ch.Target)
@@ -158,9 +162,10 @@ func newSender(client *http.Client, ch channel.Channel, env channel.Env) (*Sende
 	}
 
 	if ch.SecretEnv != "" {
-		v := env(ch.SecretEnv)
-		if v == "" {
-			return nil, fail("secret_env %s is not set or empty; set %s in the listener's environment to the channel's signing secret (whsec_ followed by base64 of 24 to 64 random bytes), or clear secret_env to send unsigned", ch.SecretEnv, ch.SecretEnv)
+		v, err := readSecret(env, "secret_env", ch.SecretEnv,
+			"the channel's signing secret (whsec_ followed by base64 of 24 to 64 random bytes), or clear secret_env to send unsigned")
+		if err != nil {
+			return nil, fail("%w", err)
 		}
 		key, err := decodeSecret(v)
 		if err != nil {
@@ -182,15 +187,16 @@ func newSender(client *http.Client, ch channel.Channel, env channel.Env) (*Sende
 		if ba.passwordEnv == "" {
 			return nil, fail("config.basic_auth.password_env is missing; set it to the name of the env var holding the password")
 		}
-		pw := env(ba.passwordEnv)
-		if pw == "" {
-			return nil, fail("config.basic_auth.password_env %s is not set or empty; set %s in the listener's environment to the endpoint's password", ba.passwordEnv, ba.passwordEnv)
+		pw, err := readSecret(env, "config.basic_auth.password_env", ba.passwordEnv, "the endpoint's password")
+		if err != nil {
+			return nil, fail("%w", err)
 		}
 		cred := base64.StdEncoding.EncodeToString([]byte(ba.username + ":" + pw))
 		s.static["Authorization"] = []string{"Basic " + cred}
+		s.secrets = append(s.secrets, cred, pw)
 	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.headers)) {
-		value := cfg.headers[name]
+		hv := cfg.headers[name]
 		if !validHeaderName(name) {
 			return nil, fail("config.headers: %q is not a valid header name", name)
 		}
@@ -204,12 +210,37 @@ func newSender(client *http.Client, ch channel.Channel, env channel.Env) (*Sende
 		if _, dup := s.static[canon]; dup {
 			return nil, fail("config.headers sets %s twice (header names are case-insensitive)", canon)
 		}
-		if !validHeaderValue(value) {
+		value := hv.literal
+		if hv.fromEnv != "" {
+			v, err := readSecret(env, "config.headers."+canon+".value_from_env", hv.fromEnv, "the value of the "+canon+" header")
+			if err != nil {
+				return nil, fail("%w", err)
+			}
+			if !validHeaderValue(v) {
+				return nil, fail("config.headers: the value of %s (from %s) contains control characters", canon, hv.fromEnv)
+			}
+			value = v
+			s.secrets = append(s.secrets, v)
+		} else if !validHeaderValue(value) {
 			return nil, fail("config.headers: the value of %s contains control characters", canon)
 		}
 		s.static[canon] = []string{value}
 	}
 	return s, nil
+}
+
+// readSecret reads the secret that field names, with an error saying what
+// to do: allow the name (the error lists the allowed names) or set it to
+// what (e.g. "the endpoint's password"). Errors never contain a value.
+func readSecret(env *secret.Env, field, name, what string) (string, error) {
+	v, err := env.Get(name)
+	switch {
+	case errors.Is(err, secret.ErrNotSet):
+		return "", fmt.Errorf("%s %s is not set or empty; set %s in the listener's environment to %s", field, name, name, what)
+	case err != nil:
+		return "", fmt.Errorf("%s: %w", field, err)
+	}
+	return v, nil
 }
 
 // parseTarget checks that target is an absolute http(s) URL without
@@ -237,66 +268,6 @@ func parseTarget(target string) (*url.URL, error) {
 		return nil, errors.New("target must not contain credentials (user:password@); use config.basic_auth with password_env so the password stays out of the database")
 	}
 	return u, nil
-}
-
-// config is a webhook channel's parsed relay.channel.config.
-type config struct {
-	headers   map[string]string
-	basicAuth *basicAuth
-}
-
-type basicAuth struct {
-	username    string
-	passwordEnv string
-}
-
-// parseConfig parses raw, rejecting unknown keys so that a typo such as
-// "header" fails at start-up instead of silently sending without it.
-func parseConfig(raw json.RawMessage) (config, error) {
-	var cfg config
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return cfg, nil
-	}
-	if raw[0] != '{' {
-		return cfg, errors.New("config must be a JSON object")
-	}
-	var top map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &top); err != nil {
-		return cfg, fmt.Errorf("config is not valid JSON: %v", err)
-	}
-	for _, k := range slices.Sorted(maps.Keys(top)) {
-		if !slices.Contains(configKeys, k) {
-			return cfg, fmt.Errorf("config has unknown key %q (known keys: %s)", k, strings.Join(configKeys, ", "))
-		}
-	}
-	if v, ok := top["headers"]; ok && string(v) != "null" {
-		if err := json.Unmarshal(v, &cfg.headers); err != nil {
-			return cfg, fmt.Errorf(`config.headers must be an object of header names to string values: %v`, err)
-		}
-	}
-	if v, ok := top["basic_auth"]; ok && string(v) != "null" {
-		var ba map[string]json.RawMessage
-		if err := json.Unmarshal(v, &ba); err != nil {
-			return cfg, fmt.Errorf(`config.basic_auth must be an object {"username": …, "password_env": …}: %v`, err)
-		}
-		cfg.basicAuth = &basicAuth{}
-		for _, k := range slices.Sorted(maps.Keys(ba)) {
-			var dst *string
-			switch k {
-			case "username":
-				dst = &cfg.basicAuth.username
-			case "password_env":
-				dst = &cfg.basicAuth.passwordEnv
-			default:
-				return cfg, fmt.Errorf("config.basic_auth has unknown key %q (known keys: username, password_env)", k)
-			}
-			if err := json.Unmarshal(ba[k], dst); err != nil {
-				return cfg, fmt.Errorf("config.basic_auth.%s must be a string: %v", k, err)
-			}
-		}
-	}
-	return cfg, nil
 }
 
 // validHeaderName reports whether name is an RFC 9110 token.

@@ -15,6 +15,7 @@ import (
 	"github.com/dbrelay/dbrelay/channel/senders"
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/listener"
+	"github.com/dbrelay/dbrelay/secret"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/urfave/cli/v2"
@@ -28,8 +29,7 @@ func listenCommand() *cli.Command {
 		Usage: "deliver pending messages until SIGINT or SIGTERM",
 		Description: "Wakes on LISTEN relay_message (PostgreSQL) or polls, claims due messages under a lease, " +
 			"delivers them, and writes each outcome back. Run as many as you like against one database.",
-		Flags: append([]cli.Flag{
-			databaseFlag(),
+		Flags: append(append(databaseFlags(),
 			&cli.IntFlag{Name: "workers", Value: d.Workers, EnvVars: []string{"DBRELAY_WORKERS"}, Usage: "deliveries in flight at once"},
 			&cli.IntFlag{Name: "batch-size", Value: d.BatchSize, EnvVars: []string{"DBRELAY_BATCH_SIZE"}, Usage: "most messages one claim takes"},
 			&cli.DurationFlag{Name: "lease", Value: d.Lease, EnvVars: []string{"DBRELAY_LEASE"}, Usage: "how long a claim is exclusive; a crashed listener's messages are claimed again after it"},
@@ -43,8 +43,9 @@ func listenCommand() *cli.Command {
 			&cli.DurationFlag{Name: "grace", Value: d.Grace, EnvVars: []string{"DBRELAY_GRACE"}, Usage: "on shutdown, how long deliveries in flight may finish"},
 			&cli.StringFlag{Name: "id", EnvVars: []string{"DBRELAY_LISTENER_ID"}, Usage: "this listener's name in locked_by and logs (default host:pid:random)"},
 			&cli.StringFlag{Name: "http", EnvVars: []string{"DBRELAY_HTTP"}, Usage: "serve /metrics, /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:9187)"},
-			&cli.BoolFlag{Name: "pprof", EnvVars: []string{"DBRELAY_PPROF"}, Usage: "also serve Go's profiler under /debug/pprof/ on --http (keep that address private)"},
-		}, logFlags()...),
+			&cli.BoolFlag{Name: "pprof", EnvVars: []string{"DBRELAY_PPROF"}, Usage: "also serve Go's profiler under /debug/pprof/ on --http (keep that address private; /debug/pprof/cmdline is not served)"},
+			&cli.StringSliceFlag{Name: "allow-secret-env", EnvVars: []string{"DBRELAY_ALLOW_SECRET_ENV"}, Usage: "let channels read the secret environment variables `NAME[,NAME]` besides those starting with " + secret.Prefix},
+		), logFlags()...),
 		OnUsageError: onUsageError,
 		Action:       listen,
 	}
@@ -57,13 +58,17 @@ func logFlags() []cli.Flag {
 	}
 }
 
-// newLogger builds the slog logger the log flags ask for, writing to w.
-func newLogger(c *cli.Context, w io.Writer) (*slog.Logger, error) {
+// newLogger builds the slog logger the log flags ask for, writing to w. Every
+// message and value goes through redact first: a driver's error or a
+// reconnect message may quote the database URL.
+func newLogger(c *cli.Context, w io.Writer, redact func(string) string) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.String("log-level"))); err != nil {
 		return nil, usagef("--log-level %q: use debug, info, warn or error", c.String("log-level"))
 	}
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		return redactAttr(a, redact)
+	}}
 	switch format := c.String("log-format"); format {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
@@ -79,15 +84,40 @@ func newLogger(c *cli.Context, w io.Writer) (*slog.Logger, error) {
 	}
 }
 
+// redactAttr hides passwords in a log attribute's text (strings, errors,
+// anything printed with %v).
+func redactAttr(a slog.Attr, redact func(string) string) slog.Attr {
+	switch v := a.Value; v.Kind() {
+	case slog.KindString:
+		a.Value = slog.StringValue(redact(v.String()))
+	case slog.KindAny:
+		switch x := v.Any().(type) {
+		case error:
+			a.Value = slog.StringValue(redact(x.Error()))
+		case fmt.Stringer:
+			a.Value = slog.StringValue(redact(x.String()))
+		}
+	}
+	return a
+}
+
 func listen(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("unexpected argument %q", c.Args().First())
 	}
-	log, err := newLogger(c, c.App.ErrWriter)
+	url, err := databaseURL(c, true)
 	if err != nil {
 		return err
 	}
-	conn, err := connect(c)
+	log, err := newLogger(c, c.App.ErrWriter, dialect.NewRedactor(url).Redact)
+	if err != nil {
+		return err
+	}
+	env, err := secret.New(c.StringSlice("allow-secret-env")...)
+	if err != nil {
+		return usagef("--allow-secret-env: %v", err)
+	}
+	conn, err := connectURL(c, url)
 	if err != nil {
 		return err
 	}
@@ -108,6 +138,7 @@ func listen(c *cli.Context) error {
 		ID:           c.String("id"),
 		Logger:       log,
 		Senders:      senders.Default(c.Int("workers")),
+		Env:          env,
 		Metrics:      listener.NewMetrics(reg, conn),
 	}
 	l, err := listener.New(c.Context, conn, cfg)

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -29,9 +31,15 @@ type process struct {
 
 func startDbrelay(t *testing.T, args ...string) *process {
 	t.Helper()
+	return startDbrelayEnv(t, nil, args...)
+}
+
+// startDbrelayEnv starts dbrelay with env added to this process's.
+func startDbrelayEnv(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
 	p := &process{done: make(chan error, 1)}
 	p.cmd = exec.Command(os.Args[0], args...)
-	p.cmd.Env = append(os.Environ(), "DBRELAY_TEST_AS_CLI=1")
+	p.cmd.Env = append(append(os.Environ(), "DBRELAY_TEST_AS_CLI=1"), env...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -119,25 +127,39 @@ func scalar(t *testing.T, db *sql.DB, query string) int {
 
 // A listener killed with SIGKILL mid-batch loses nothing: once its lease
 // runs out, another listener delivers what it held.
+//
+// Mid-batch for certain: after 30 deliveries the endpoint stops answering
+// (until the caller goes away), so when the kill lands every worker of the
+// first listener is stuck in a call and its claimed messages are sending.
 func TestSIGKILLLosesNothing(t *testing.T) {
 	rcv := dialecttest.NewReceiver(t)
-	rcv.Script("/hook", func(int) dialecttest.Reply {
-		time.Sleep(5 * time.Millisecond) // a slowish endpoint, so the kill lands mid-batch
+	var stall atomic.Bool
+	stall.Store(true)
+	rcv.Script("/hook", func(n int) dialecttest.Reply {
+		if n > 30 && stall.Load() {
+			return dialecttest.Reply{Hold: true}
+		}
 		return dialecttest.Reply{Status: 200}
 	})
-	const n = 300
+	const n, workers = 300, 4
 	url, db := setUp(t, rcv, n)
-	first := startDbrelay(t, "listen", "--database-url", url, "--lease", "2s", "--workers", "4", "--batch-size", "50", "--log-format", "text")
-	rcv.WaitCalls(t, "/hook", 30, 20*time.Second)
-	first.cmd.Process.Signal(syscall.SIGKILL)
-	first.wait(t, 10*time.Second)
+	first := startDbrelay(t, "listen", "--database-url", url, "--lease", "2s", "--workers", strconv.Itoa(workers), "--batch-size", "50", "--log-format", "text")
+	rcv.WaitCalls(t, "/hook", 30+workers, 20*time.Second) // every worker is stuck in a call
 	held := scalar(t, db, `SELECT count(*) FROM relay.message WHERE status = 'sending'`)
-	if held == 0 {
-		t.Fatal("the killed listener held no claimed messages: the kill did not land mid-batch")
+	if held < workers {
+		t.Fatalf("%d messages sending while %d workers are stuck in calls", held, workers)
 	}
+	if err := first.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	first.wait(t, 10*time.Second)
+	stall.Store(false)
+	held = scalar(t, db, `SELECT count(*) FROM relay.message WHERE status = 'sending'`)
 	second := startDbrelay(t, "listen", "--database-url", url, "--log-format", "text")
 	waitFor(t, db, "all sent", 60*time.Second, `SELECT count(*) = $1 FROM relay.message WHERE status = 'sent'`, n)
-	second.cmd.Process.Signal(syscall.SIGTERM)
+	if err := second.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
 	second.wait(t, 20*time.Second)
 
 	seen := rcv.KeysSeen()
@@ -150,9 +172,9 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 	}
 	// At-least-once: only what the dead listener held (delivered or in
 	// flight, but not yet written back) may arrive twice: at most its
-	// workers + batch size.
-	if dups > held || dups > 4+50 {
-		t.Fatalf("%d duplicate deliveries; only the %d messages the killed listener held may repeat", dups, held)
+	// workers + batch size. Its stuck calls did arrive, so they repeat.
+	if dups < workers || dups > held || dups > workers+50 {
+		t.Fatalf("%d duplicate deliveries; want from %d (the stuck calls) to %d (what the killed listener held)", dups, workers, held)
 	}
 	t.Logf("killed listener held %d messages; %d duplicate deliveries", held, dups)
 }
@@ -224,7 +246,10 @@ func TestPostgresRestartDuringDrain(t *testing.T) {
 func TestHTTPEndpoints(t *testing.T) {
 	rcv := dialecttest.NewReceiver(t)
 	url, db := setUp(t, rcv, 3)
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	addr := ln.Addr().String()
 	ln.Close()
 	p := startDbrelay(t, "listen", "--database-url", url, "--http", addr, "--pprof", "--log-format", "text")
@@ -253,6 +278,10 @@ func TestHTTPEndpoints(t *testing.T) {
 	if code, body := get("/debug/pprof/"); code != 200 || !strings.Contains(body, "goroutine") {
 		t.Errorf("/debug/pprof/ with --pprof = %d", code)
 	}
+	// The command line, which may hold --database-url, is not served.
+	if code, body := get("/debug/pprof/cmdline"); code != 404 || strings.Contains(body, "postgres") || strings.Contains(body, "--database-url") {
+		t.Errorf("/debug/pprof/cmdline = %d %q, want 404 and no command line", code, body)
+	}
 	// Counters are updated after the write-back: wait for them.
 	deadline := time.Now().Add(10 * time.Second)
 	var body string
@@ -275,7 +304,9 @@ func TestHTTPEndpoints(t *testing.T) {
 		}
 	}
 	// Readiness follows the schema: a newer schema is not ready.
-	db.Exec(`UPDATE relay.schema_migrations SET version = 99`)
+	if _, err := db.Exec(`UPDATE relay.schema_migrations SET version = 99`); err != nil {
+		t.Fatal(err)
+	}
 	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "newer") {
 		t.Errorf("/readyz on a newer schema = %d %q", code, body)
 	}
@@ -291,9 +322,9 @@ func TestListenRefusesWrongSchema(t *testing.T) {
 		}
 	}
 	older := pgtest.Migrated(t)
-	db, _ := sql.Open("postgres", older)
-	defer db.Close()
-	db.Exec(`UPDATE relay.schema_migrations SET version = 0`)
+	if _, err := openDB(t, older).Exec(`UPDATE relay.schema_migrations SET version = 0`); err != nil {
+		t.Fatal(err)
+	}
 	if code, _, errOut := runCLI(t, "listen", "--database-url", older); code != 1 || !strings.Contains(errOut, "older") || !strings.Contains(errOut, "migrate up") {
 		t.Errorf("older schema: exit %d, %q", code, errOut)
 	}
@@ -309,7 +340,9 @@ func TestStatusAndRetryCommands(t *testing.T) {
 	rcv := dialecttest.NewReceiver(t)
 	url, db := setUp(t, rcv, 0)
 	ids := strings.Fields(mustRun(t, "push", "--database-url", url, "--receivers", "a,b,c", "--title", "t"))
-	db.Exec(`UPDATE relay.message SET status = 'dead', last_error = 'HTTP 400' WHERE id = $1`, ids[0])
+	if _, err := db.Exec(`UPDATE relay.message SET status = 'dead', last_error = 'HTTP 400' WHERE id = $1`, ids[0]); err != nil {
+		t.Fatal(err)
+	}
 	out := mustRun(t, "status", "--database-url", url, "--json")
 	var st struct {
 		Channels map[string]map[string]int
@@ -335,70 +368,5 @@ func TestStatusAndRetryCommands(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "retry", "--database-url", url); code != 2 {
 		t.Fatalf("retry without ids: exit %d", code)
-	}
-}
-
-// createRoles runs docs/postgres-roles.sql. Roles are cluster-wide: they
-// are dropped when t ends, so other tests (and a second run) can create
-// them again, and before, in case a test could not drop them (its pool
-// was closed before its cleanups ran).
-func createRoles(t *testing.T, db *sql.DB) {
-	t.Helper()
-	script, err := os.ReadFile("../../docs/postgres-roles.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	drop := func() {
-		for _, r := range []string{"relay_host", "relay_listener", "relay_reader", "relay_mailin", "relay_serve"} {
-			db.Exec(`DROP OWNED BY ` + r)
-			db.Exec(`DROP ROLE IF EXISTS ` + r)
-		}
-	}
-	drop()
-	t.Cleanup(drop)
-	if _, err := db.Exec(string(script)); err != nil {
-		t.Fatalf("docs/postgres-roles.sql: %v", err)
-	}
-}
-
-// docs/postgres-roles.sql is enough: a host role pushes, a listener role
-// delivers and writes back, a reader reads relay_api, and none can do more.
-func TestLeastPrivilegeRoles(t *testing.T) {
-	rcv := dialecttest.NewReceiver(t)
-	url, db := setUp(t, rcv, 0)
-	createRoles(t, db)
-	for _, r := range []string{"relay_host", "relay_listener", "relay_reader"} {
-		if _, err := db.Exec(`ALTER ROLE ` + r + ` LOGIN`); err != nil {
-			t.Fatal(err)
-		}
-	}
-	as := func(role string) string { return strings.Replace(url, "postgres@", role+"@", 1) }
-
-	out := mustRun(t, "push", "--database-url", as("relay_host"), "--receivers", "a,b", "--title", "权限", "--context", "x")
-	if len(strings.Fields(out)) != 2 {
-		t.Fatalf("push as relay_host printed %q", out)
-	}
-	p := startDbrelay(t, "listen", "--database-url", as("relay_listener"), "--log-format", "text")
-	waitFor(t, db, "sent by the listener role", 20*time.Second, `SELECT count(*) = 2 FROM relay.message WHERE status = 'sent'`)
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	if code := p.wait(t, 20*time.Second); code != 0 {
-		t.Fatalf("listener as relay_listener exited %d", code)
-	}
-	reader, err := sql.Open("postgres", as("relay_reader"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reader.Close()
-	var n int
-	if err := reader.QueryRow(`SELECT count(*) FROM relay_api.outbox WHERE status = 'sent'`).Scan(&n); err != nil || n != 2 {
-		t.Fatalf("relay_reader reading relay_api.outbox: %d, %v", n, err)
-	}
-	if _, err := reader.Exec(`SELECT * FROM relay.channel`); err == nil {
-		t.Fatal("relay_reader can read relay.channel (targets and secret names)")
-	}
-	host, _ := sql.Open("postgres", as("relay_host"))
-	defer host.Close()
-	if _, err := host.Exec(`UPDATE relay.message SET status = 'cancelled'`); err == nil {
-		t.Fatal("relay_host can update relay.message")
 	}
 }

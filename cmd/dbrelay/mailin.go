@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/mailin"
 	"github.com/dbrelay/dbrelay/secret"
 	"github.com/urfave/cli/v2"
@@ -21,8 +22,7 @@ func mailInCommand() *cli.Command {
 		Usage: "store new mail from an IMAP mailbox in relay.inbound_mail until SIGINT or SIGTERM",
 		Description: "Reads new mail over IMAP (IDLE where offered), stores each mail and its attachments and calls " +
 			"relay.on_mail in one transaction, then flags the mail (or moves it to --done-folder). See docs/mail-in.md.",
-		Flags: append([]cli.Flag{
-			databaseFlag(),
+		Flags: append(append(databaseFlags(),
 			&cli.StringFlag{Name: "imap-server", EnvVars: []string{"DBRELAY_IMAP_SERVER"}, Usage: "the IMAP server, `HOST:PORT` (port 993 with --imap-tls tls, 143 otherwise)"},
 			&cli.StringFlag{Name: "imap-tls", Value: d.TLS, EnvVars: []string{"DBRELAY_IMAP_TLS"}, Usage: "tls (implicit, imaps), starttls, or none (only to a loopback address)"},
 			&cli.StringFlag{Name: "imap-ca-file", EnvVars: []string{"DBRELAY_IMAP_CA_FILE"}, Usage: "PEM `FILE` of the CAs to trust for the server's certificate (default: the system's)"},
@@ -37,7 +37,7 @@ func mailInCommand() *cli.Command {
 			&cli.StringFlag{Name: "attachment-max", Value: "10MiB", EnvVars: []string{"DBRELAY_MAIL_ATTACHMENT_MAX"}, Usage: "largest attachment whose content is stored (larger: name, type, size and hash only)"},
 			&cli.StringFlag{Name: "mail-max", Value: "25MiB", EnvVars: []string{"DBRELAY_MAIL_MAX"}, Usage: "largest mail read whole (larger: stored from its header, with parse_error saying so)"},
 			&cli.StringFlag{Name: "http", EnvVars: []string{"DBRELAY_HTTP"}, Usage: "serve /metrics, /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:9188)"},
-		}, logFlags()...),
+		), logFlags()...),
 		OnUsageError: onUsageError,
 		Action:       mailIn,
 	}
@@ -47,7 +47,11 @@ func mailIn(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("unexpected argument %q", c.Args().First())
 	}
-	log, err := newLogger(c, c.App.ErrWriter)
+	url, err := databaseURL(c, true)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(c, c.App.ErrWriter, dialect.NewRedactor(url).Redact)
 	if err != nil {
 		return err
 	}
@@ -56,7 +60,7 @@ func mailIn(c *cli.Context) error {
 		return err
 	}
 	cfg.Logger = log
-	conn, err := connect(c)
+	conn, err := connectURL(c, url)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"database/sql"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,11 +16,9 @@ import (
 func TestMailInCommand(t *testing.T) {
 	srv := imaptest.Start(t)
 	url := pgtest.Migrated(t)
-	db, err := sql.Open("postgres", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	// Closed by a cleanup, so that it is still open for createRoles' own
+	// (which drops the roles, and runs first).
+	db := openDB(t, url)
 	createRoles(t, db)
 	if _, err := db.Exec(`ALTER ROLE relay_mailin LOGIN`); err != nil {
 		t.Fatal(err)

@@ -90,23 +90,67 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
 
-// databaseFlag is --database-url, on every command that needs a database.
-func databaseFlag() cli.Flag {
-	return &cli.StringFlag{
-		Name:    "database-url",
-		Aliases: []string{"d"},
-		EnvVars: []string{"DATABASE_URL"},
-		Usage:   "database to use: postgres://user:password@host:5432/db, pg:…, sqlserver://user:password@host:1433?database=db, ms:…",
+// databaseFlags are --database-url and --database-url-file, on every
+// command that needs a database.
+func databaseFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{
+			Name:    "database-url",
+			Aliases: []string{"d"},
+			Usage: "database to use: postgres://user:password@host:5432/db, pg:…, sqlserver://user:password@host:1433?database=db, ms:… " +
+				"(default $DATABASE_URL; prefer it or --database-url-file: a command line is visible to every user of the machine)",
+		},
+		&cli.StringFlag{
+			Name:  "database-url-file",
+			Usage: "read the database URL from `FILE` (surrounding white space trimmed; default $DATABASE_URL_FILE)",
+		},
 	}
 }
 
-// connect opens the database named by --database-url and checks that it
-// answers within 15 s.
-func connect(c *cli.Context) (*dialect.Conn, error) {
-	if c.String("database-url") == "" {
-		return nil, usagef("no database: pass --database-url or set DATABASE_URL (postgres://user:password@host:5432/db or sqlserver://user:password@host:1433?database=db)")
+// databaseURL returns the database URL from --database-url or
+// --database-url-file, else from DATABASE_URL or DATABASE_URL_FILE (when
+// fromEnv): the command line wins over the environment, and naming both a
+// URL and a file at the same level is an error. "" means none was given.
+func databaseURL(c *cli.Context, fromEnv bool) (string, error) {
+	pick := func(url, file, urlName, fileName string) (string, error) {
+		switch {
+		case url != "" && file != "":
+			return "", usagef("both %s and %s are set: keep one", urlName, fileName)
+		case file != "":
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return "", usagef("%s: %v", fileName, err)
+			}
+			u := strings.TrimSpace(string(b))
+			if u == "" {
+				return "", usagef("%s: %s is empty; write the database URL into it", fileName, file)
+			}
+			return u, nil
+		}
+		return url, nil
 	}
-	conn, err := dialect.Open(c.String("database-url"))
+	u, err := pick(c.String("database-url"), c.String("database-url-file"), "--database-url", "--database-url-file")
+	if err != nil || u != "" || !fromEnv {
+		return u, err
+	}
+	return pick(os.Getenv("DATABASE_URL"), os.Getenv("DATABASE_URL_FILE"), "DATABASE_URL", "DATABASE_URL_FILE")
+}
+
+// connect opens the database named by --database-url (see databaseURL) and
+// checks that it answers within 15 s.
+func connect(c *cli.Context) (*dialect.Conn, error) {
+	url, err := databaseURL(c, true)
+	if err != nil {
+		return nil, err
+	}
+	return connectURL(c, url)
+}
+
+func connectURL(c *cli.Context, url string) (*dialect.Conn, error) {
+	if url == "" {
+		return nil, usagef("no database: set DATABASE_URL, or pass --database-url-file FILE or --database-url (postgres://user:password@host:5432/db or sqlserver://user:password@host:1433?database=db)")
+	}
+	conn, err := dialect.Open(url)
 	if err != nil {
 		return nil, err
 	}

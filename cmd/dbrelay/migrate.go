@@ -30,7 +30,7 @@ func migrateCommand() *cli.Command {
 			{
 				Name:         "up",
 				Usage:        "apply every migration, then every new, changed or drifted object file",
-				Flags:        []cli.Flag{databaseFlag(), objectsDirFlag()},
+				Flags:        append(databaseFlags(), objectsDirFlag()),
 				OnUsageError: onUsageError,
 				Action: func(c *cli.Context) error {
 					return withMigrator(c, func(m *schema.Migrator) error { return m.Up(c.Context) })
@@ -39,14 +39,14 @@ func migrateCommand() *cli.Command {
 			{
 				Name:         "down",
 				Usage:        "remove every dbrelay object and table, messages included",
-				Flags:        []cli.Flag{databaseFlag(), &cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation"}},
+				Flags:        append(databaseFlags(), &cli.BoolFlag{Name: "yes", Usage: "do not ask for confirmation"}),
 				OnUsageError: onUsageError,
 				Action:       migrateDown,
 			},
 			{
 				Name:         "status",
 				Usage:        "show the migration version and whether each object is applied, changed on disk, missing or drifted",
-				Flags:        []cli.Flag{databaseFlag(), objectsDirFlag()},
+				Flags:        append(databaseFlags(), objectsDirFlag()),
 				OnUsageError: onUsageError,
 				Action:       migrateStatus,
 			},
@@ -62,7 +62,7 @@ func migrateCommand() *cli.Command {
 				Name:         "force",
 				Usage:        "record VERSION as applied without running anything (to recover from a failed migration)",
 				ArgsUsage:    "VERSION",
-				Flags:        []cli.Flag{databaseFlag()},
+				Flags:        databaseFlags(),
 				OnUsageError: onUsageError,
 				Action:       migrateForce,
 			},

@@ -12,13 +12,12 @@ func pushCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "push",
 		Usage: "call relay.push(sender, receivers, title, context) and print the new message ids",
-		Flags: []cli.Flag{
-			databaseFlag(),
+		Flags: append(databaseFlags(),
 			&cli.StringFlag{Name: "sender", Value: "dbrelay", Usage: "who the message is from"},
 			&cli.StringFlag{Name: "receivers", Usage: "receiver names separated by , or ;"},
 			&cli.StringFlag{Name: "title", Usage: "the message's title"},
 			&cli.StringFlag{Name: "context", Usage: "the message's text; '-' reads it from standard input"},
-		},
+		),
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

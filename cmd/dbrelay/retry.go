@@ -13,11 +13,10 @@ func retryCommand() *cli.Command {
 		Name:      "retry",
 		Usage:     "set messages back to pending, due now (attempts are kept; listeners are woken)",
 		ArgsUsage: "ID... | --dead [--channel C]",
-		Flags: []cli.Flag{
-			databaseFlag(),
+		Flags: append(databaseFlags(),
 			&cli.BoolFlag{Name: "dead", Usage: "retry every dead message"},
 			&cli.StringFlag{Name: "channel", Usage: "with --dead: only this channel's"},
-		},
+		),
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
 			var ids []int64

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"github.com/dbrelay/dbrelay/dialect"
 
 	"github.com/dbrelay/dbrelay/inbound"
 	"github.com/dbrelay/dbrelay/secret"
@@ -15,8 +16,7 @@ func serveCommand() *cli.Command {
 		Usage: "let other systems call allow-listed procedures over HTTP, until SIGINT or SIGTERM",
 		Description: "Serves the endpoints of relay.endpoint (see 'dbrelay endpoint'): each POST is authenticated, recorded in " +
 			"relay.inbound and passed to its endpoint's procedure in one transaction. docs/inbound.md has the details.",
-		Flags: append([]cli.Flag{
-			databaseFlag(),
+		Flags: append(append(databaseFlags(),
 			&cli.StringFlag{Name: "addr", Value: d.Addr, EnvVars: []string{"DBRELAY_SERVE_ADDR"}, Usage: "listen on `ADDR`; without TLS only a loopback address, unless --allow-plain-http"},
 			&cli.StringFlag{Name: "tls-cert", EnvVars: []string{"DBRELAY_TLS_CERT"}, Usage: "serve HTTPS with this PEM certificate `FILE` (chain included)"},
 			&cli.StringFlag{Name: "tls-key", EnvVars: []string{"DBRELAY_TLS_KEY"}, Usage: "the PEM private key `FILE` of --tls-cert"},
@@ -31,7 +31,7 @@ func serveCommand() *cli.Command {
 			&cli.StringFlag{Name: "realm", Value: d.Realm, EnvVars: []string{"DBRELAY_REALM"}, Usage: "realm of the Basic and Digest challenges (Digest credentials depend on it)"},
 			&cli.StringFlag{Name: "http", EnvVars: []string{"DBRELAY_HTTP"}, Usage: "serve /metrics, /healthz and /readyz on `ADDR` (keep it private: it is not the endpoints' address)"},
 			&cli.BoolFlag{Name: "pprof", EnvVars: []string{"DBRELAY_PPROF"}, Usage: "also serve Go's profiler under /debug/pprof/ on --http"},
-		}, logFlags()...),
+		), logFlags()...),
 		OnUsageError: onUsageError,
 		Action:       serve,
 	}
@@ -44,7 +44,11 @@ func serve(c *cli.Context) error {
 	if c.Bool("pprof") && c.String("http") == "" {
 		return usagef("--pprof needs --http ADDR to serve on")
 	}
-	log, err := newLogger(c, c.App.ErrWriter)
+	url, err := databaseURL(c, true)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(c, c.App.ErrWriter, dialect.NewRedactor(url).Redact)
 	if err != nil {
 		return err
 	}
@@ -52,7 +56,7 @@ func serve(c *cli.Context) error {
 	if err != nil {
 		return usagef("--allow-secret-env: %v", err)
 	}
-	conn, err := connect(c)
+	conn, err := connectURL(c, url)
 	if err != nil {
 		return err
 	}

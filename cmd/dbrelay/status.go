@@ -17,7 +17,7 @@ func statusCommand() *cli.Command {
 	return &cli.Command{
 		Name:         "status",
 		Usage:        "count messages by channel and status, and show how long the oldest due message has waited",
-		Flags:        []cli.Flag{databaseFlag(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}},
+		Flags:        append(databaseFlags(), &cli.BoolFlag{Name: "json", Usage: "print JSON"}),
 		OnUsageError: onUsageError,
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/dbrelay/dbrelay/channel/senders"
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/listener"
+	"github.com/dbrelay/dbrelay/secret"
 )
 
 // runListenerSuite runs the listener's behaviour against the dialect.
@@ -28,6 +29,8 @@ func runListenerSuite(t *testing.T, h Harness) {
 	t.Run("SlowEndpointRetried", func(t *testing.T) { testSlowEndpointRetried(t, h) })
 	t.Run("RetryAfterHonoured", func(t *testing.T) { testRetryAfterHonoured(t, h) })
 	t.Run("DisabledChannelWaits", func(t *testing.T) { testDisabledChannelWaits(t, h) })
+	t.Run("SecretNotAllowedWaits", func(t *testing.T) { testSecretNotAllowedWaits(t, h) })
+	t.Run("EchoedCredentialsRedacted", func(t *testing.T) { testEchoedCredentialsRedacted(t, h) })
 	t.Run("TwoListenersExactlyOnce", func(t *testing.T) { testTwoListenersExactlyOnce(t, h) })
 	t.Run("LeaseExpiryTakeOver", func(t *testing.T) { testLeaseExpiryTakeOver(t, h) })
 	t.Run("FencedWriteBack", func(t *testing.T) { testFencedWriteBack(t, h) })
@@ -38,9 +41,12 @@ func runListenerSuite(t *testing.T, h Harness) {
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 // TestConfig is a listener configuration for tests: fast retries and
-// polls, secrets from a map, logs at warning level and above to t.
+// polls, secrets from a map (DBRELAY_TEST_SECRET and DBRELAY_TEST_PASSWORD
+// allowed by name, any DBRELAY_SECRET_ by prefix), logs at warning level
+// and above to t.
 func TestConfig(t testing.TB) listener.Config {
-	env := map[string]string{"DBRELAY_TEST_SECRET": testSecret, "DBRELAY_TEST_PASSWORD": "pa55"}
+	env := map[string]string{"DBRELAY_TEST_SECRET": testSecret, "DBRELAY_TEST_PASSWORD": "pa55",
+		"DBRELAY_SECRET_TEST_TOKEN": "Bearer tok-" + testSecret[6:], "DATABASE_URL": "postgres://u:db-password@h/db"}
 	return listener.Config{
 		Workers:      8,
 		BatchSize:    50,
@@ -52,7 +58,7 @@ func TestConfig(t testing.TB) listener.Config {
 		Grace:        2 * time.Second,
 		Logger:       slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Senders:      senders.Default(8),
-		Env:          func(k string) string { return env[k] },
+		Env:          secret.FromMap(env, "DBRELAY_TEST_SECRET", "DBRELAY_TEST_PASSWORD"),
 	}
 }
 
@@ -326,21 +332,6 @@ func testRetryAfterHonoured(t *testing.T, h Harness) {
 	calls := rcv.WaitCalls(t, "/busy", 2, 10*time.Second)
 	if gap := calls[1].At.Sub(calls[0].At); gap < 900*time.Millisecond {
 		t.Fatalf("retried %v after a 429 with Retry-After: 1", gap)
-	}
-}
-
-func testDisabledChannelWaits(t *testing.T, h Harness) {
-	d := fresh(t, h)
-	rcv := NewReceiver(t)
-	d.webhook("later", rcv.URL+"/later", 5, 5000)
-	d.prefer("bob", "later", "")
-	id := d.push("s", "bob", "t", "x")[0]
-	d.exec(`UPDATE relay.channel SET enabled = ? WHERE code = 'later'`, false)
-	StartListener(t, d.Conn, TestConfig(t))
-	d.waitUntil("postponed with a reason", 10*time.Second,
-		`SELECT CASE WHEN status = 'pending' AND attempts = 0 AND last_error LIKE '%disabled%' THEN 1 ELSE 0 END FROM relay_api.outbox WHERE id = ?`, id)
-	if rcv.Total() != 0 || len(d.deliveries(id)) != 0 {
-		t.Fatal("a message on a disabled channel was delivered")
 	}
 }
 

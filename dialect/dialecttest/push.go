@@ -68,27 +68,40 @@ func testPushUnicode(t *testing.T, h Harness) {
 	}
 }
 
+// A context just under the default size limit (1 MiB) arrives whole.
 func testPushLargeContext(t *testing.T, h Harness) {
 	d := fresh(t, h)
 	d.channel("inbox", "internal", "")
 	d.setDefault("inbox")
-	unit := "审批意见：同意。Approved; "
-	body := strings.Repeat(unit, (1<<20)/len(unit)+1)[:1<<20]
-	body = strings.ToValidUTF8(body, "") // the cut may split a character
+	if n := d.count(`SELECT max_message_bytes FROM relay.settings WHERE id = 1`); n != 1<<20 {
+		t.Fatalf("relay.settings.max_message_bytes = %d, want the default 1 MiB", n)
+	}
+	body := fill(h, "审批意见：同意。Approved; ", 1<<20-h.StoredBytes("big"))
 	d.push("s", "bob", "big", body)
 	got := d.messages()
 	if len(got) != 1 || got[0].Body != body {
-		t.Fatalf("1 MiB context did not survive (%d messages, body %d bytes, want %d)", len(got), len(got[0].Body), len(body))
+		t.Fatalf("a context of the largest size allowed did not survive (%d messages, want its %d bytes)", len(got), len(body))
 	}
+}
+
+// fill repeats unit into the longest string whose StoredBytes is at most n.
+func fill(h Harness, unit string, n int) string {
+	var b strings.Builder
+	size := 0
+	for _, r := range strings.Repeat(unit, n/max(h.StoredBytes(unit), 1)+1) {
+		size += h.StoredBytes(string(r))
+		if size > n {
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func testPushBadInput(t *testing.T, h Harness) {
 	d := fresh(t, h)
 	d.channel("mail", "webhook", "http://127.0.0.1:1/")
-	d.channel("off", "webhook", "http://127.0.0.1:1/")
-	d.exec(`UPDATE relay.channel SET enabled = ? WHERE code = ?`, false, "off")
 	d.prefer("alice", "mail", "")
-	d.prefer("olga", "off", "")
 
 	cases := []struct {
 		name                   string
@@ -100,10 +113,9 @@ func testPushBadInput(t *testing.T, h Harness) {
 		{"null title", "alice", nil, "x", nil, "null title", []string{"title", "NULL"}},
 		{"empty receivers", "", "t", "x", nil, "no receivers", []string{"receivers"}},
 		{"blank receivers", " , ;；", "t", "x", nil, "no receivers", []string{"receivers"}},
+		{"unicode blank receivers", "\u3000，\u00a0;\u200b\t\ufeff", "t", "x", nil, "no receivers", []string{"receivers"}},
 		{"null receivers", nil, "t", "x", nil, "no receivers", []string{"receivers"}},
 		{"no channel, no default", "alice,nobody", "t", "x", nil, "no channel", []string{"receivers", "nobody", "relay.recipient", "default"}},
-		{"preferred channel disabled", "alice;olga", "t", "x", nil, "disabled", []string{"receivers", "olga", "off", "disabled"}},
-		{"default channel disabled", "alice,nobody", "t", "x", "off", "disabled", []string{"receivers", "nobody", "off", "disabled"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -117,18 +129,29 @@ func testPushBadInput(t *testing.T, h Harness) {
 		})
 	}
 
-	// relay.enqueue (and so any insert) with an unknown or disabled channel.
-	for _, c := range []struct{ channel, kind string }{{"nope", "unknown channel"}, {"off", "disabled"}} {
-		t.Run("enqueue "+c.kind, func(t *testing.T) {
+	// relay.enqueue (and so any insert) with an unknown channel, or a
+	// receiver that is only white space.
+	for _, c := range []struct{ name, receiver, channel, kind, mention string }{
+		{"unknown channel", "alice", "nope", "unknown channel", "nope"},
+		{"tab receiver", "\t", "mail", "blank receiver", "receiver"},
+		{"unicode blank receiver", "\u3000\u00a0\u200b", "mail", "blank receiver", "receiver"},
+	} {
+		t.Run("enqueue "+c.name, func(t *testing.T) {
 			d.t = t
 			var id int64
-			err := d.DB.QueryRow(h.EnqueueCall(), "s", "alice", c.channel, "t").Scan(&id)
-			checkArgumentError(t, h, d.Dialect.Explain(err), c.kind, []string{"channel", c.channel})
+			err := d.DB.QueryRow(h.EnqueueCall(), "s", c.receiver, c.channel, "t").Scan(&id)
+			checkArgumentError(t, h, d.Dialect.Explain(err), c.kind, []string{c.mention})
 			if n := d.count(`SELECT count(*) FROM relay.message`); n != 0 {
 				t.Fatalf("%d messages inserted by a failed enqueue", n)
 			}
 		})
 	}
+	// A direct INSERT with a blank receiver is refused by the trigger.
+	t.Run("insert blank receiver", func(t *testing.T) {
+		d.t = t
+		_, err := d.DB.Exec(d.rebind(`INSERT INTO relay.message (receiver, channel, title) VALUES (?, 'mail', 't')`), "\u3000\t")
+		checkArgumentError(t, h, d.Dialect.Explain(err), "blank receiver", []string{"receiver"})
+	})
 }
 
 func checkArgumentError(t *testing.T, h Harness, err error, kind string, mentions []string) {
@@ -182,7 +205,7 @@ func testPushRollsBackWithCaller(t *testing.T, h Harness) {
 func testViewsExposeNoSecret(t *testing.T, h Harness) {
 	d := fresh(t, h)
 	d.exec(`INSERT INTO relay.channel (code, kind, target, config, secret_env) VALUES (?, ?, ?, ?, ?)`,
-		"crm", "webhook", "https://svc:hunter2-in-url@crm.example/hook",
+		"crm", "webhook", "https://crm.example/hook/hunter2-in-url",
 		`{"headers": {"X-Api-Key-Name": "plain"}, "basic_auth": {"username": "svc", "password_env": "CRM_PASSWORD_ENV"}}`,
 		"CRM_SIGNING_SECRET_ENV")
 	d.prefer("alice", "crm", "")

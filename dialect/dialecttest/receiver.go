@@ -31,13 +31,16 @@ type Call struct {
 	At       time.Time
 }
 
-// Reply is what the receiver answers: a status, an optional Retry-After,
-// and Hold, which when set blocks the answer until the request is cancelled
-// (a slow endpoint).
+// Reply is what the receiver answers: a status, an optional Retry-After
+// and Location, Hold, which when set blocks the answer until the request is
+// cancelled (a slow endpoint), and Echo, which answers with the request's
+// headers as the body (an endpoint that echoes what it got).
 type Reply struct {
 	Status     int
 	RetryAfter string
+	Location   string
 	Hold       bool
+	Echo       bool
 }
 
 // NewReceiver starts a receiver; it stops when t ends.
@@ -84,7 +87,14 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if reply.RetryAfter != "" {
 		w.Header().Set("Retry-After", reply.RetryAfter)
 	}
+	if reply.Location != "" {
+		w.Header().Set("Location", reply.Location)
+	}
 	w.WriteHeader(reply.Status)
+	if reply.Echo {
+		req.Header.Write(w)
+		return
+	}
 	io.WriteString(w, http.StatusText(reply.Status))
 }
 

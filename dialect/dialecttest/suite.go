@@ -26,9 +26,13 @@ type Harness interface {
 	// title) and yields the new id as its only result row.
 	EnqueueCall() string
 	// Code is the error code (as dialect.ArgumentError.Code) for a kind of
-	// bad input: "null title", "no receivers", "no channel", "disabled",
-	// "unknown channel".
+	// bad input: "null title", "no receivers", "blank receiver", "no
+	// channel", "unknown channel", "too large", "bad channel".
 	Code(kind string) string
+	// StoredBytes is what the database counts for s against
+	// relay.settings.max_message_bytes: its UTF-8 bytes on PostgreSQL, its
+	// UTF-16 bytes on SQL Server (DATALENGTH of nvarchar).
+	StoredBytes(s string) int
 }
 
 // Run runs every test of the suite.
@@ -37,6 +41,10 @@ func Run(t *testing.T, h Harness) {
 	t.Run("PushUnicode", func(t *testing.T) { testPushUnicode(t, h) })
 	t.Run("PushLargeContext", func(t *testing.T) { testPushLargeContext(t, h) })
 	t.Run("PushBadInput", func(t *testing.T) { testPushBadInput(t, h) })
+	t.Run("ReceiversTrimUnicodeBlanks", func(t *testing.T) { testReceiversTrimUnicodeBlanks(t, h) })
+	t.Run("DisabledChannelAccepts", func(t *testing.T) { testDisabledChannelAccepts(t, h) })
+	t.Run("MessageSizeLimit", func(t *testing.T) { testMessageSizeLimit(t, h) })
+	t.Run("ChannelRowsChecked", func(t *testing.T) { testChannelRowsChecked(t, h) })
 	t.Run("PushRollsBackWithCaller", func(t *testing.T) { testPushRollsBackWithCaller(t, h) })
 	t.Run("ViewsExposeNoSecret", func(t *testing.T) { testViewsExposeNoSecret(t, h) })
 	t.Run("Retry", func(t *testing.T) { testRetry(t, h) })

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/dialect/dialecttest"
@@ -115,11 +117,16 @@ func (harness) Code(kind string) string {
 	return "error " + map[string]string{
 		"null title":      "50001",
 		"no receivers":    "50002",
+		"blank receiver":  "50002",
 		"no channel":      "50003",
-		"disabled":        "50004",
 		"unknown channel": "50005",
+		"too large":       "50006",
+		"bad channel":     "50007",
 	}[kind]
 }
+
+// StoredBytes is DATALENGTH of nvarchar: UTF-16.
+func (harness) StoredBytes(s string) int { return 2 * len(utf16.Encode([]rune(s))) }
 
 func TestSuite(t *testing.T) {
 	serverURL(t)
@@ -244,8 +251,26 @@ func TestUpDownUpKeepsHostTables(t *testing.T) {
 	if err := m.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.Up(ctx); err != nil { // a second up changes nothing
+	// A second up changes nothing: it says so, and relay.schema_object
+	// (checksums, when each file was applied) is as before.
+	recorded := func() string {
+		var s string
+		if err := c.DB.QueryRow(`SELECT (SELECT path, file_sha256, db_sha256, applied_at FROM relay.schema_object ORDER BY path FOR JSON PATH)`).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := recorded()
+	var log []string
+	again := &schema.Migrator{Conn: c, Logf: func(f string, a ...any) { log = append(log, fmt.Sprintf(f, a...)) }}
+	if err := again.Up(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if len(log) != 2 || !strings.Contains(log[0], "already at the latest version") || !strings.Contains(log[1], "already applied") {
+		t.Errorf("a second up said %q, want that nothing was to do", log)
+	}
+	if after := recorded(); after != before {
+		t.Errorf("a second up changed relay.schema_object:\n%s\n%s", before, after)
 	}
 	if err := schema.Check(ctx, c); err != nil {
 		t.Fatal(err)

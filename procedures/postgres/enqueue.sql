@@ -1,10 +1,22 @@
 -- relay.enqueue: the stable low-level insert of one message; returns its id.
 --
 -- Called by: relay.push (once per receiver and channel), and by host code
--- that routes messages itself. Checks live in the relay.message triggers,
--- so a direct INSERT is held to the same rules.
+-- that routes messages itself. Trims the receiver of Unicode white space
+-- (as relay.push does) before anything else; the other checks live in the
+-- relay.message triggers, so a direct INSERT is held to the same rules:
+-- 22004 title is NULL, 22023 blank receiver, 42704 unknown channel, 54000
+-- the message (title, body and payload) is over
+-- relay.settings.max_message_bytes. A disabled channel is no error: the
+-- message waits until the channel is enabled again.
+--
+-- Rights: SECURITY DEFINER with a fixed search path, so a host needs only
+-- EXECUTE (docs/postgres-roles.sql grants it to relay_host): it cannot
+-- insert into relay.message directly, so it can neither read the channels
+-- nor forge an outcome. EXECUTE is revoked from PUBLIC below.
+--
 -- Integrators: keep the signature (other procedures and hosts call it by
--- position and by name); the body may gain checks or defaults.
+-- position and by name); the body may gain checks or defaults. It runs as
+-- its owner: qualify every name, and build no SQL from the arguments.
 CREATE OR REPLACE FUNCTION relay.enqueue(
     sender   text,
     receiver text,
@@ -17,15 +29,20 @@ CREATE OR REPLACE FUNCTION relay.enqueue(
     address  text  DEFAULT NULL
 ) RETURNS bigint
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    new_id bigint;
+    -- As in relay.push: Unicode White_Space and the zero-width characters.
+    blanks  constant text := E' \t\n\u000B\f\r\u0085\u00A0\u1680\u180E\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u200B\u200C\u200D\u2028\u2029\u202F\u205F\u2060\u3000\uFEFF';
+    trimmed text := btrim(enqueue.receiver, blanks);
+    new_id  bigint;
 BEGIN
     INSERT INTO relay.message (sender, receiver, channel, address, title, body, payload, event, ref)
     VALUES (coalesce(enqueue.sender, ''),
-            enqueue.receiver,
+            trimmed,
             enqueue.channel,
-            coalesce(nullif(enqueue.address, ''), enqueue.receiver, ''),
+            coalesce(nullif(enqueue.address, ''), trimmed, ''),
             enqueue.title,
             coalesce(enqueue.body, ''),
             enqueue.payload,
@@ -39,3 +56,5 @@ BEGIN
     RETURN new_id;
 END
 $$;
+
+REVOKE ALL ON FUNCTION relay.enqueue(text, text, text, text, text, jsonb, text, text, text) FROM PUBLIC;

@@ -25,3 +25,8 @@ BEGIN
     NULL;  -- default: nothing to do
 END
 $$;
+
+-- Only the listener's role calls it (through the message_outcome trigger):
+-- docs/postgres-roles.sql grants it to relay_listener. If you make it
+-- SECURITY DEFINER, keep this line, or anyone could call it.
+REVOKE ALL ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text) FROM PUBLIC;

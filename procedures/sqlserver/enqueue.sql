@@ -9,11 +9,19 @@ GO
 --   DECLARE @id bigint;
 --   EXEC relay.enqueue @Sender = N'oa', @Receiver = N'zhangsan',
 --        @Channel = N'crm', @Title = N'...', @Id = @id OUTPUT;
--- Checks: a NULL title (50001) and an unknown channel (50005) here, because
--- the NOT NULL column and the foreign key would reject them first with a
--- less helpful message; an empty receiver (50002) and a disabled channel
--- (50004) in the message_validate trigger, so that a direct INSERT is held
--- to the same rules. Errors are raised with THROW: "problem. Hint: fix".
+-- Trims @Receiver of all Unicode white space, as relay.push does. Checks: a
+-- NULL title (50001), an unknown channel (50005), a blank receiver (50002)
+-- and a message over relay.settings.max_message_bytes (50006: title, body
+-- and payload, DATALENGTH, 2 bytes a character) here, before the row is
+-- written; the message_validate trigger checks the same for a direct
+-- INSERT. A disabled channel is no error: the message waits until the
+-- channel is enabled again. Errors are raised with THROW: "problem. Hint:
+-- fix".
+--
+-- Permissions: a host that routes messages itself needs EXECUTE on this
+-- procedure only (docs/sqlserver-roles.sql); ownership chaining lets it
+-- insert into relay.message, which the host itself cannot. EXECUTE is
+-- revoked from public at the end of this file.
 --
 -- `dbrelay push` prints the ids it enqueued: when that command arms the
 -- session context key relay.enqueued_ids (sp_set_session_context), each
@@ -39,6 +47,17 @@ BEGIN
     SET NOCOUNT ON;
     SET XACT_ABORT ON;
 
+    -- As in relay.push: Unicode White_Space and the zero-width characters.
+    DECLARE @blanks nvarchar(40) = NCHAR(9) + NCHAR(10) + NCHAR(11) + NCHAR(12) + NCHAR(13) + NCHAR(32) + NCHAR(133) + NCHAR(160)
+        + NCHAR(5760) + NCHAR(6158) + NCHAR(8192) + NCHAR(8193) + NCHAR(8194) + NCHAR(8195) + NCHAR(8196)
+        + NCHAR(8197) + NCHAR(8198) + NCHAR(8199) + NCHAR(8200) + NCHAR(8201) + NCHAR(8202) + NCHAR(8203)
+        + NCHAR(8204) + NCHAR(8205) + NCHAR(8232) + NCHAR(8233) + NCHAR(8239) + NCHAR(8287) + NCHAR(8288)
+        + NCHAR(12288) + NCHAR(65279);
+    DECLARE @not_blank nvarchar(50) = N'%[^' + @blanks + N']%';
+    DECLARE @first int;
+    DECLARE @last int;
+    DECLARE @size bigint;
+    DECLARE @limit int;
     DECLARE @msg nvarchar(2048);
     DECLARE @chunk int;
     DECLARE @slot sysname;
@@ -56,6 +75,28 @@ BEGIN
             + N'" does not exist. Hint: Use a code from relay.channel, or register the channel first'
             + N' (INSERT INTO relay.channel (code, kind, target) VALUES (...)).';
         THROW 50005, @msg, 1;
+    END;
+
+    SET @first = PATINDEX(@not_blank, @Receiver COLLATE Latin1_General_100_BIN2);
+    IF @first IS NULL OR @first = 0
+    BEGIN
+        THROW 50002, N'relay.enqueue: receiver is empty or blank. Hint: Pass the receiver''s name (@Receiver).', 1;
+    END;
+    SET @last = PATINDEX(@not_blank, REVERSE(@Receiver COLLATE Latin1_General_100_BIN2));
+    SET @Receiver = SUBSTRING(
+        @Receiver COLLATE Latin1_General_100_BIN2, @first, DATALENGTH(@Receiver) / 2 - @first - @last + 2
+    );
+
+    SET @size = ISNULL(DATALENGTH(@Title), 0) + ISNULL(DATALENGTH(@Body), 0) + ISNULL(DATALENGTH(@Payload), 0);
+    SELECT @limit = max_message_bytes FROM relay.settings WHERE id = 1;
+    IF @size > @limit
+    BEGIN
+        SET @msg = N'relay.enqueue: the message is ' + CONVERT(nvarchar(20), @size)
+            + N' bytes (title, body and payload, 2 a character), over relay.settings.max_message_bytes ('
+            + CONVERT(nvarchar(20), @limit) + N'). Hint: Send less (keep large documents in your own table'
+            + N' and pass a reference), or raise the limit: UPDATE relay.settings SET max_message_bytes = ...'
+            + N' (the listener holds up to --workers + --batch-size messages in memory).';
+        THROW 50006, @msg, 1;
     END;
 
     INSERT INTO relay.message (sender, receiver, channel, address, title, body, payload, event, ref)
@@ -91,4 +132,8 @@ BEGIN
         EXEC sp_set_session_context @key = @slot, @value = @ids;
     END;
 END;
+GO
+-- Granted explicitly (docs/sqlserver-roles.sql), never to public.
+-- (Through sp_executesql only because sqlfluff 3.3.1 cannot parse REVOKE.)
+EXEC sp_executesql N'REVOKE EXECUTE ON OBJECT::relay.enqueue FROM public';
 GO

@@ -46,3 +46,8 @@ BEGIN
     SET @response = N'{"inbound_id":' + CONVERT(nvarchar(20), @inbound_id) + N'}';
 END;
 GO
+-- Granted to relay_serve (docs/sqlserver-roles.sql), never to public; keep
+-- this if you edit the hook. (Through sp_executesql only because sqlfluff
+-- 3.3.1 cannot parse REVOKE.)
+EXEC sp_executesql N'REVOKE EXECUTE ON OBJECT::relay.on_inbound FROM public';
+GO

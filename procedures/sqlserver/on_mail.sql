@@ -31,3 +31,8 @@ BEGIN
     RETURN;  -- default: nothing to do
 END;
 GO
+-- Granted to relay_mailin (docs/sqlserver.md), never to public; keep this
+-- if you edit the hook. (Through sp_executesql only because sqlfluff 3.3.1
+-- cannot parse REVOKE.)
+EXEC sp_executesql N'REVOKE EXECUTE ON OBJECT::relay.on_mail FROM public';
+GO

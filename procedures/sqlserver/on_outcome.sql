@@ -39,3 +39,8 @@ BEGIN
     RETURN;  -- default: nothing to do
 END;
 GO
+-- Only the message_outcome trigger calls it (ownership chaining: no grant
+-- needed). Never executable by public; keep this if you edit the hook.
+-- (Through sp_executesql only because sqlfluff 3.3.1 cannot parse REVOKE.)
+EXEC sp_executesql N'REVOKE EXECUTE ON OBJECT::relay.on_outcome FROM public';
+GO

@@ -16,20 +16,32 @@ GO
 -- exception does on PostgreSQL.
 --
 -- Default body: split @Receivers on , ; and the full-width comma and
--- semicolon (U+FF0C, U+FF1B), trim spaces, tabs, CR and LF around each
--- name, drop empty entries and duplicates (first occurrence wins; names
--- are compared with the database's collation, as relay.recipient is
--- searched); for each receiver one message per row in relay.recipient
--- (ordered by channel), or one on relay.settings.default_channel when it
--- has none. Every receiver is resolved before anything is inserted, so a
--- bad receiver inserts nothing.
+-- semicolon (U+FF0C, U+FF1B), trim all Unicode white space around each
+-- name (spaces, tabs, CR, LF, the ideographic space U+3000 a CJK keyboard
+-- types after the full-width comma, no-break and zero-width spaces), drop
+-- empty entries and duplicates (first occurrence wins; names are compared
+-- with the database's collation, as relay.recipient is searched); for each
+-- receiver one message per row in relay.recipient (ordered by channel), or
+-- one on relay.settings.default_channel when it has none. Every receiver
+-- is resolved before anything is inserted, so a bad receiver inserts
+-- nothing. A disabled channel is no error: its messages wait, and are
+-- delivered once it is enabled again.
 --
 -- Errors (THROW; the message says "problem. Hint: what to do"):
 --   50001 @Title is NULL
 --   50002 no receivers in @Receivers, or a name longer than 200 characters
 --   50003 a receiver with no row in relay.recipient and no default channel
---   50004 a receiver's channel (preferred or default) is disabled
 --   50005 (relay.enqueue) unknown channel
+--   50006 (relay.enqueue) the message is over relay.settings.max_message_bytes
+--
+-- Permissions: a host needs EXECUTE on this procedure and nothing else
+-- (docs/sqlserver-roles.sql): ownership chaining lets it read
+-- relay.recipient and relay.settings and call relay.enqueue, which the
+-- host itself cannot. EXECUTE is revoked from public at the end of this
+-- file. If your body touches tables of another owner (or runs dynamic
+-- SQL), the chain breaks there and the caller needs permissions on them;
+-- EXECUTE AS OWNER would avoid that, but then the body runs with the
+-- owner's rights: never build SQL from the arguments.
 -- Works on SQL Server 2016 SP1 and Azure SQL Database, and when the caller
 -- runs with QUOTED_IDENTIFIER or ANSI_NULLS off: a module uses the settings
 -- it was created with (the SET lines at the top of this file).
@@ -46,8 +58,15 @@ BEGIN
     SET NOCOUNT ON;
     SET XACT_ABORT ON;
 
-    -- A LIKE pattern matching any character but space, tab, LF and CR.
-    DECLARE @not_blank nvarchar(10) = N'%[^' + NCHAR(32) + NCHAR(9) + NCHAR(10) + NCHAR(13) + N']%';
+    -- Unicode White_Space, and the zero-width characters that show as
+    -- nothing (U+180E, U+200B-U+200D, U+2060, U+FEFF): trimmed off names.
+    DECLARE @blanks nvarchar(40) = NCHAR(9) + NCHAR(10) + NCHAR(11) + NCHAR(12) + NCHAR(13) + NCHAR(32) + NCHAR(133) + NCHAR(160)
+        + NCHAR(5760) + NCHAR(6158) + NCHAR(8192) + NCHAR(8193) + NCHAR(8194) + NCHAR(8195) + NCHAR(8196)
+        + NCHAR(8197) + NCHAR(8198) + NCHAR(8199) + NCHAR(8200) + NCHAR(8201) + NCHAR(8202) + NCHAR(8203)
+        + NCHAR(8204) + NCHAR(8205) + NCHAR(8232) + NCHAR(8233) + NCHAR(8239) + NCHAR(8287) + NCHAR(8288)
+        + NCHAR(12288) + NCHAR(65279);
+    -- A LIKE pattern matching any character but those.
+    DECLARE @not_blank nvarchar(50) = N'%[^' + @blanks + N']%';
     DECLARE @msg nvarchar(2048);
     DECLARE @list nvarchar(2000);
     DECLARE @part nvarchar(2000);
@@ -62,7 +81,6 @@ BEGIN
     DECLARE @channel nvarchar(100);
     DECLARE @address nvarchar(400);
     DECLARE @fallback nvarchar(100);
-    DECLARE @fallback_on bit;
     DECLARE @fallback_read bit = 0;
     DECLARE @own_tran bit = 0;
     DECLARE @names TABLE (pos int IDENTITY (1, 1) PRIMARY KEY, name nvarchar(2000) COLLATE DATABASE_DEFAULT NOT NULL);
@@ -141,20 +159,6 @@ BEGIN
     BEGIN
         SELECT @name = name FROM @names WHERE pos = @i;
 
-        SET @channel = NULL;
-        SELECT TOP (1) @channel = rc.channel
-        FROM relay.recipient AS rc
-        INNER JOIN relay.channel AS c ON rc.channel = c.code
-        WHERE rc.receiver = @name AND c.enabled = 0
-        ORDER BY rc.channel;
-        IF @channel IS NOT NULL
-        BEGIN
-            SET @msg = N'relay.push: receivers: "' + LEFT(@name, 100) + N'" prefers channel "' + @channel
-                + N'", which is disabled. Hint: Enable it (UPDATE relay.channel SET enabled = 1 WHERE code = N'''
-                + REPLACE(@channel, N'''', N'''''') + N''') or delete that row of relay.recipient.';
-            THROW 50004, @msg, 1;
-        END;
-
         INSERT INTO @out (receiver, channel, address)
         SELECT
             @name,
@@ -168,11 +172,8 @@ BEGIN
         BEGIN
             IF @fallback_read = 0
             BEGIN
-                SELECT
-                    @fallback = s.default_channel,
-                    @fallback_on = c.enabled
+                SELECT @fallback = s.default_channel
                 FROM relay.settings AS s
-                LEFT JOIN relay.channel AS c ON s.default_channel = c.code
                 WHERE s.id = 1;
                 SET @fallback_read = 1;
             END;
@@ -185,14 +186,6 @@ BEGIN
                     + N''', N''<channel>'', N'''')) or set a default'
                     + N' (UPDATE relay.settings SET default_channel = N''<channel>'').';
                 THROW 50003, @msg, 1;
-            END;
-            IF @fallback_on = 0
-            BEGIN
-                SET @msg = N'relay.push: receivers: "' + LEFT(@name, 100) + N'" would use the default channel "'
-                    + @fallback + N'", which is disabled.'
-                    + N' Hint: Enable it (UPDATE relay.channel SET enabled = 1 WHERE code = N'''
-                    + REPLACE(@fallback, N'''', N'''''') + N''') or set another default in relay.settings.';
-                THROW 50004, @msg, 1;
             END;
             INSERT INTO @out (receiver, channel, address) VALUES (@name, @fallback, N'');
         END;
@@ -242,4 +235,8 @@ BEGIN
         THROW;
     END CATCH;
 END;
+GO
+-- Granted explicitly (docs/sqlserver-roles.sql), never to public.
+-- (Through sp_executesql only because sqlfluff 3.3.1 cannot parse REVOKE.)
+EXEC sp_executesql N'REVOKE EXECUTE ON OBJECT::relay.push FROM public';
 GO

@@ -17,6 +17,9 @@ BEGIN
 END
 $$;
 
+-- Called only as a trigger (PostgreSQL checks no EXECUTE privilege then).
+REVOKE ALL ON FUNCTION relay.message_outcome() FROM PUBLIC;
+
 CREATE OR REPLACE TRIGGER message_outcome
     AFTER UPDATE OF status ON relay.message
     FOR EACH ROW

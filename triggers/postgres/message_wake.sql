@@ -24,6 +24,9 @@ BEGIN
 END
 $$;
 
+-- Called only as a trigger (PostgreSQL checks no EXECUTE privilege then).
+REVOKE ALL ON FUNCTION relay.message_wake() FROM PUBLIC;
+
 CREATE OR REPLACE TRIGGER message_wake
     AFTER INSERT ON relay.message
     FOR EACH STATEMENT EXECUTE FUNCTION relay.message_wake();

@@ -1,4 +1,7 @@
 -- relay_api.deliveries: one row per delivery attempt, with its message.
+-- last_error (and error) are redacted when written: no credential an
+-- endpoint echoed, no redirect query, no environment variable's name
+-- (relay_api.outbox's header says how).
 -- Stable: columns are only ever added at the end, never renamed or dropped.
 CREATE OR REPLACE VIEW relay_api.deliveries AS
 SELECT d.id AS delivery_id,

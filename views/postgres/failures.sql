@@ -1,5 +1,8 @@
 -- relay_api.failures: dead messages (given up: redeliver with `dbrelay retry`)
 -- and unfinished ones whose last attempt failed (retrying).
+-- last_error (and error) are redacted when written: no credential an
+-- endpoint echoed, no redirect query, no environment variable's name
+-- (relay_api.outbox's header says how).
 -- Stable: columns are only ever added at the end, never renamed or dropped.
 CREATE OR REPLACE VIEW relay_api.failures AS
 SELECT m.id,

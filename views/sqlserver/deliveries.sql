@@ -3,6 +3,9 @@ SET QUOTED_IDENTIFIER ON;
 GO
 -- relay_api.deliveries: one row per delivery attempt, with its message.
 -- Called by: hosts, dashboards and operators.
+-- last_error (and error) are redacted when written: no credential an
+-- endpoint echoed, no redirect query, no environment variable's name
+-- (relay_api.outbox's header says how).
 -- Stable: columns are only ever added at the end, never renamed or dropped.
 -- Integrators: leave it as it is (hosts rely on its columns); build views of
 -- your own on top of it.

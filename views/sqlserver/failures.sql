@@ -4,6 +4,9 @@ GO
 -- relay_api.failures: dead messages (given up: redeliver with `dbrelay retry`)
 -- and unfinished ones whose last attempt failed (retrying).
 -- Called by: hosts, dashboards and operators.
+-- last_error (and error) are redacted when written: no credential an
+-- endpoint echoed, no redirect query, no environment variable's name
+-- (relay_api.outbox's header says how).
 -- Stable: columns are only ever added at the end, never renamed or dropped.
 -- Integrators: leave it as it is (hosts rely on its columns); build views of
 -- your own on top of it.

@@ -6,6 +6,14 @@ GO
 -- key is a uniqueidentifier (webhooks send it as lowercase text); compare
 -- it with a string and SQL Server converts the string: [key] = N'...'.
 -- Called by: hosts and dashboards.
+-- response_body and last_error are shown, redacted when written: the
+-- listener masks what looks like a credential in an endpoint's response
+-- (an echoed Authorization, Cookie or X-Api-Key header, a token, a
+-- password, a URL's user:password@) and the exact secrets the channel
+-- sent, reports a redirect without its query, and names no environment
+-- variable in last_error (its log does). Why not drop response_body from
+-- this view: relay_api's columns are never dropped, and an endpoint's error
+-- page is what a host needs to see why a message failed.
 -- Stable: columns are only ever added at the end, never renamed or dropped.
 -- Integrators: leave it as it is (hosts rely on its columns); build views of
 -- your own on top of it.
