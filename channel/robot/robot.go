@@ -36,7 +36,10 @@ func Preset(raw json.RawMessage) string {
 
 // WebhookFactory returns the factory for the webhook kind: channels whose
 // config names a preset are built by this package, the others by plain.
-func WebhookFactory(client *http.Client, plain func(channel.Channel, *secret.Env) (channel.Sender, error)) func(channel.Channel, *secret.Env) (channel.Sender, error) {
+func WebhookFactory(client *http.Client, plain channel.Factory) channel.Factory {
+	if client == nil {
+		client = webhook.NewClient(0)
+	}
 	return func(ch channel.Channel, env *secret.Env) (channel.Sender, error) {
 		if Preset(ch.Config) == "" {
 			return plain(ch, env)
@@ -257,8 +260,6 @@ func (s *Sender) judge(res channel.Result) channel.Result {
 			res.Err += " (" + v.hint + ")"
 		}
 	}
-	if s.secret != "" {
-		res.Body = strings.ReplaceAll(res.Body, s.secret, "[redacted]")
-	}
+	res.Body = channel.MaskValues(res.Body, []string{s.secret})
 	return res
 }

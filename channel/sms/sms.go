@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -144,8 +143,10 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 	if s.response != nil {
 		res = s.response.apply(res)
 	}
-	res.Body = mask(res.Body, s.secrets)
-	res.Err = mask(res.Err, s.secrets)
+	// The gateway's answer is stored and shown in relay_api: mask what
+	// the channel sent, wherever the gateway echoes it.
+	res.Body = channel.MaskValues(res.Body, s.secrets)
+	res.Err = channel.MaskValues(res.Err, s.secrets)
 	return res
 }
 
@@ -211,20 +212,12 @@ func render(fields []field, m *channel.Message, set func(k, v string)) error {
 	return nil
 }
 
-// mask replaces every secret the channel sent wherever the gateway echoes
-// it: responses are stored and shown in relay_api.
-func mask(s string, secrets []string) string {
-	for _, v := range secrets {
-		if v != "" && strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
+// NewFactory returns the channel.Factory for sms channels; client is
+// shared by them (nil: one of webhook.NewClient's).
+func NewFactory(client *http.Client) channel.Factory {
+	if client == nil {
+		client = webhook.NewClient(0)
 	}
-	return s
-}
-
-// NewFactory returns the channel.Factory-shaped constructor for sms
-// channels, sharing client between them.
-func NewFactory(client *http.Client) func(channel.Channel, *secret.Env) (channel.Sender, error) {
 	return func(ch channel.Channel, env *secret.Env) (channel.Sender, error) {
 		return New(client, ch, env)
 	}

@@ -233,7 +233,7 @@ func TestEchoedSecretsAreMasked(t *testing.T) {
 		"basic_auth": {"username": "u", "password_env": "P"}}`, map[string]string{"K": "key-123", "P": "pw-789"})
 	res := s.Send(context.Background(), testMessage())
 	g.next(t)
-	if strings.Contains(res.Body, "key-123") || strings.Contains(res.Body, "pw-789") || !strings.Contains(res.Body, "[redacted]") {
+	if strings.Contains(res.Body, "key-123") || strings.Contains(res.Body, "pw-789") || !strings.Contains(res.Body, channel.Redacted) {
 		t.Errorf("stored answer %q", res.Body)
 	}
 }
