@@ -21,17 +21,16 @@ import (
 // configKeys are the keys of a preset channel's config.
 var configKeys = []string{"format", "mention_address", "mention_all", "preset", "text", "title"}
 
-// Preset returns the preset a webhook channel's config names, "" when it
-// names none (a plain webhook). A config that is not an object names none:
-// the webhook factory reports that.
-func Preset(raw json.RawMessage) string {
-	var c struct {
-		Preset string `json:"preset"`
+// HasPreset reports whether a webhook channel's config names a preset (has
+// a "preset" key, whatever its value: a wrong one is reported by New). A
+// config that is not an object names none; the webhook factory reports it.
+func HasPreset(raw json.RawMessage) bool {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) != nil {
+		return false
 	}
-	if json.Unmarshal(raw, &c) != nil {
-		return ""
-	}
-	return c.Preset
+	_, ok := top["preset"]
+	return ok
 }
 
 // WebhookFactory returns the factory for the webhook kind: channels whose
@@ -41,7 +40,7 @@ func WebhookFactory(client *http.Client, plain channel.Factory) channel.Factory 
 		client = webhook.NewClient(0)
 	}
 	return func(ch channel.Channel, env *secret.Env) (channel.Sender, error) {
-		if Preset(ch.Config) == "" {
+		if !HasPreset(ch.Config) {
 			return plain(ch, env)
 		}
 		return New(client, ch, env)

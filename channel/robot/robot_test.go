@@ -327,6 +327,7 @@ func TestFactory(t *testing.T) {
 	}
 	for _, c := range []struct{ config, secretEnv, want string }{
 		{`{"preset": "slack"}`, "", "not one of wecom, dingtalk, feishu"},
+		{`{"preset": 1}`, "", "preset, format, title and text are strings"},
 		{`{"preset": "dingtalk", "headers": {}}`, "", `unknown key "headers"`},
 		{`{"preset": "dingtalk", "format": "html"}`, "", "not text or markdown"},
 		{`{"preset": "dingtalk", "mention_all": "yes"}`, "", "true or false"},

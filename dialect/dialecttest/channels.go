@@ -17,6 +17,7 @@ func runChannelKindsSuite(t *testing.T, h Harness) {
 	t.Run("SMSGateway", func(t *testing.T) { testSMSGateway(t, h) })
 	t.Run("RobotPreset", func(t *testing.T) { testRobotPreset(t, h) })
 	t.Run("ChannelKindRowsChecked", func(t *testing.T) { testChannelKindRowsChecked(t, h) })
+	t.Run("TemplateErrorWaits", func(t *testing.T) { testTemplateErrorWaits(t, h) })
 }
 
 // An sms channel renders the gateway's form from the message and reads the
@@ -124,5 +125,39 @@ func testChannelKindRowsChecked(t *testing.T, h Harness) {
 		"https://oapi.dingtalk.com/robot/send?access_token=x", `{"preset": "dingtalk", "format": "markdown"}`)
 	if n := d.count(`SELECT count(*) FROM relay.channel WHERE code = 'bad'`); n != 0 {
 		t.Fatal("a bad row was stored")
+	}
+}
+
+// A template with a typo is caught when the listener builds the channel,
+// not when a message is sent: nothing reaches the gateway, no attempt is
+// counted, and the message waits (last_error says the channel's config is
+// unusable; the listener's log names the key). Once the row is fixed the
+// waiting message is delivered.
+func testTemplateErrorWaits(t *testing.T, h Harness) {
+	d := fresh(t, h)
+	rcv := NewReceiver(t)
+	d.exec(`INSERT INTO relay.channel (code, kind, target, config) VALUES ('sms', 'sms', ?, ?)`,
+		rcv.URL+"/sms", `{"form": {"To": "{{.Address}}", "Text": "{{.Titel}}"}}`)
+	d.prefer("alice", "sms", "+8613800138000")
+	id := d.push("s", "alice", "请审批", "x")[0]
+	StartListener(t, d.Conn, TestConfig(t))
+	d.waitUntil("waiting for a usable config", 10*time.Second,
+		`SELECT CASE WHEN status = 'pending' AND attempts = 0 AND last_error LIKE '%unusable target or config%' THEN 1 ELSE 0 END FROM relay_api.outbox WHERE id = ?`, id)
+	if rcv.Total() != 0 {
+		t.Fatal("a channel with a broken template called the gateway")
+	}
+	d.exec(`UPDATE relay.channel SET config = ? WHERE code = 'sms'`, `{"form": {"To": "{{.Address}}", "Text": "{{.Title}}"}}`)
+	// The listener re-reads the row within its reload interval; until then
+	// it postpones the message again, so make it due until it is sent.
+	deadline := time.Now().Add(30 * time.Second)
+	for d.count(`SELECT count(*) FROM relay_api.outbox WHERE id = ? AND status = 'sent'`, id) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("after 30s the message is still not sent with the fixed template")
+		}
+		d.exec(`UPDATE relay.message SET next_attempt_at = created_at WHERE id = ? AND status = 'pending'`, id)
+		time.Sleep(100 * time.Millisecond)
+	}
+	if form, _ := url.ParseQuery(string(rcv.Calls("/sms")[0].Body)); form.Get("Text") != "请审批" {
+		t.Errorf("the gateway got %v", form)
 	}
 }
