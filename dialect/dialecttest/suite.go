@@ -29,6 +29,17 @@ type Harness interface {
 	// bad input: "null title", "no receivers", "no channel", "disabled",
 	// "unknown channel".
 	Code(kind string) string
+	// SQL is the dialect's text for the extension point tests (see
+	// extension.go): "host table" (a host's table host_log(id, note)),
+	// "push line" (a statement for relay.push's body that writes its title
+	// into host_log), "failing hook" (relay.on_outcome writing into
+	// host_log, then raising), "recording hook" (relay.on_outcome writing
+	// its status and message id into host_log), "host dependent" (a host
+	// object depending on a dbrelay object, which stops migrate down),
+	// "requires migration" (an up migration declaring that relay.on_outcome
+	// gains a parameter note) and "hook with note" (the object file of
+	// relay.on_outcome with that parameter).
+	SQL(name string) string
 }
 
 // Run runs every test of the suite.
@@ -41,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ViewsExposeNoSecret", func(t *testing.T) { testViewsExposeNoSecret(t, h) })
 	t.Run("Retry", func(t *testing.T) { testRetry(t, h) })
 	runListenerSuite(t, h)
+	runExtensionSuite(t, h)
 }
 
 // db wraps a connection with ?-placeholder helpers for test set-up.
