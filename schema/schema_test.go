@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -42,6 +43,22 @@ func statusOf(t *testing.T, m *schema.Migrator) map[string][]string {
 		out[o.Path] = o.States
 	}
 	return out
+}
+
+// objectOf returns the status and the state of one object file.
+func objectOf(t *testing.T, m *schema.Migrator, path string) (*schema.Status, schema.ObjectStatus) {
+	t.Helper()
+	st, err := m.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range st.Objects {
+		if o.Path == path {
+			return st, o
+		}
+	}
+	t.Fatalf("status has no %s", path)
+	return nil, schema.ObjectStatus{}
 }
 
 // tables lists relay's tables with their columns, types, nullability and
@@ -124,8 +141,13 @@ func TestUpDownUp(t *testing.T) {
 		t.Fatalf("tables differ after up → down → up:\n%v\n%v", first, second)
 	}
 	// A second up changes nothing.
-	if err := m.Up(ctx); err != nil {
+	var log []string
+	again := &schema.Migrator{Conn: c, Logf: func(f string, a ...any) { log = append(log, fmt.Sprintf(f, a...)) }}
+	if err := again.Up(ctx); err != nil {
 		t.Fatal(err)
+	}
+	if got := strings.Join(log, "\n"); !strings.Contains(got, "already at the latest version") || !strings.Contains(got, "files up to date") || strings.Contains(got, "applied ") {
+		t.Fatalf("a second up did something:\n%s", got)
 	}
 }
 
@@ -133,16 +155,25 @@ func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
 	ctx := context.Background()
 	c := open(t, pgtest.Migrated(t))
 	m := &schema.Migrator{Conn: c}
-	if got := statusOf(t, m)["procedures/postgres/push.sql"]; !reflect.DeepEqual(got, []string{schema.Applied}) {
-		t.Fatalf("push.sql = %v, want applied", got)
+	st := statusOf(t, m)
+	if got := st["procedures/postgres/push.sql"]; !reflect.DeepEqual(got, []string{schema.Default}) {
+		t.Fatalf("push.sql = %v, want default", got)
+	}
+	if got := st["procedures/postgres/enqueue.sql"]; !reflect.DeepEqual(got, []string{schema.Applied}) {
+		t.Fatalf("enqueue.sql = %v, want applied", got)
 	}
 
-	// CREATE OR REPLACE by hand with another body: drift.
+	// An extension point replaced by hand: customised.
 	if _, err := c.DB.Exec(`CREATE OR REPLACE PROCEDURE relay.on_outcome(message_id bigint, status text, channel text, receiver text, event text, ref text)
 		LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'hand edit'; END $$`); err != nil {
 		t.Fatal(err)
 	}
-	// ALTER by hand: drift.
+	// dbrelay's own, replaced or altered by hand: drift.
+	if _, err := c.DB.Exec(`CREATE OR REPLACE FUNCTION relay.enqueue(sender text, receiver text, channel text, title text,
+		body text DEFAULT '', payload jsonb DEFAULT NULL, event text DEFAULT 'MESSAGE', ref text DEFAULT NULL, address text DEFAULT NULL)
+		RETURNS bigint LANGUAGE sql AS $$ SELECT 0::bigint $$`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.DB.Exec(`ALTER TABLE relay.message DISABLE TRIGGER message_wake`); err != nil {
 		t.Fatal(err)
 	}
@@ -150,12 +181,13 @@ func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
 	if _, err := c.DB.Exec(`DROP VIEW relay_api.channel_stats`); err != nil {
 		t.Fatal(err)
 	}
-	st := statusOf(t, m)
+	st = statusOf(t, m)
 	for path, want := range map[string][]string{
-		"procedures/postgres/on_outcome.sql": {schema.Drifted},
+		"procedures/postgres/on_outcome.sql": {schema.Customised},
+		"procedures/postgres/enqueue.sql":    {schema.Drifted},
 		"triggers/postgres/message_wake.sql": {schema.Drifted},
 		"views/postgres/channel_stats.sql":   {schema.Missing},
-		"procedures/postgres/push.sql":       {schema.Applied},
+		"procedures/postgres/push.sql":       {schema.Default},
 	} {
 		if got := st[path]; !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %v, want %v", path, got, want)
@@ -168,7 +200,10 @@ func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	pushFile := filepath.Join(dir, "procedures", "postgres", "push.sql")
-	b, _ := os.ReadFile(pushFile)
+	b, err := os.ReadFile(pushFile)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(pushFile, append(b, []byte("\n-- an integrator's note\n")...), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +212,8 @@ func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
 		t.Fatalf("push.sql with an edited copy = %v, want changed on disk", got)
 	}
 
-	// up with the edited copies repairs everything and records the new file.
+	// up with the edited copies repairs dbrelay's own objects, applies the
+	// integrator's push.sql and keeps the hand-edited hook.
 	if err := edited.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -191,9 +227,17 @@ func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
 	if n := count(t, c.DB, `SELECT count(*) FROM pg_trigger WHERE tgname = 'message_wake' AND tgenabled = 'O'`); n != 1 {
 		t.Fatal("up did not re-enable the drifted wake-up trigger")
 	}
-	// Against the embedded files, push.sql now differs.
-	if got := statusOf(t, m)["procedures/postgres/push.sql"]; !reflect.DeepEqual(got, []string{schema.ChangedOnDisk}) {
-		t.Fatalf("push.sql vs embedded = %v, want changed on disk", got)
+	if n := count(t, c.DB, `SELECT count(*) FROM pg_proc WHERE proname = 'on_outcome' AND prosrc LIKE '%hand edit%'`); n != 1 {
+		t.Fatal("up replaced the hand-edited relay.on_outcome")
+	}
+	// Against the embedded files, push.sql is now a customised extension
+	// point, which a plain status counts as clean.
+	st3, push := objectOf(t, m, "procedures/postgres/push.sql")
+	if !reflect.DeepEqual(push.States, []string{schema.Customised}) {
+		t.Fatalf("push.sql vs embedded = %v, want customised", push.States)
+	}
+	if !st3.Clean() {
+		t.Fatalf("customised extension points made status unclean: %+v", st3.Objects)
 	}
 }
 

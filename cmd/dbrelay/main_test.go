@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/dbrelay/dbrelay/dialect/postgres"
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
+	"github.com/dbrelay/dbrelay/schema"
 )
 
 // TestMain doubles as the dbrelay binary: with DBRELAY_TEST_AS_CLI=1 the
@@ -47,16 +51,20 @@ func mustRun(t *testing.T, args ...string) string {
 
 func TestMigrateStatusPushDown(t *testing.T) {
 	url := pgtest.Empty(t)
-	out := mustRun(t, "migrate", "status", "--database-url", url)
-	if !strings.Contains(out, "not installed") || !strings.Contains(out, "missing") {
-		t.Fatalf("status before up:\n%s", out)
+	latest, err := schema.Latest(postgres.Dialect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "migrate", "status", "--database-url", url)
+	if code != 3 || !strings.Contains(out, "not installed") || !strings.Contains(out, "missing") || !strings.Contains(errOut, "migrate up") {
+		t.Fatalf("status before up: exit %d\n%s%s", code, out, errOut)
 	}
 	out = mustRun(t, "migrate", "up", "--database-url", url)
-	if !strings.Contains(out, "now at version 1") || !strings.Contains(out, "applied procedures/postgres/push.sql") {
+	if !strings.Contains(out, fmt.Sprintf("now at version %d", latest)) || !strings.Contains(out, "applied procedures/postgres/push.sql") {
 		t.Fatalf("up:\n%s", out)
 	}
 	out = mustRun(t, "migrate", "status", "--database-url", url)
-	if !strings.Contains(out, "version 1 (up to date)") || strings.Contains(out, "missing") || strings.Contains(out, "drifted") {
+	if !strings.Contains(out, fmt.Sprintf("version %d (up to date)", latest)) || strings.Contains(out, "missing") || strings.Contains(out, "drifted") {
 		t.Fatalf("status after up:\n%s", out)
 	}
 
@@ -80,26 +88,23 @@ func TestMigrateStatusPushDown(t *testing.T) {
 		t.Fatalf("the printed ids are not the pushed messages (%d of 2 found)", n)
 	}
 
-	// Drift shows in status.
-	if _, err := db.Exec(`CREATE OR REPLACE VIEW relay_api.pending AS SELECT * FROM relay.message`); err == nil {
-		t.Log("view replaced by hand")
-	}
+	// Drift shows in status, which then exits 3.
 	if _, err := db.Exec(`ALTER TABLE relay.message DISABLE TRIGGER message_outcome`); err != nil {
 		t.Fatal(err)
 	}
-	out = mustRun(t, "migrate", "status", "--database-url", url)
-	if !strings.Contains(out, "triggers/postgres/message_outcome.sql") || !strings.Contains(out, "drifted") {
-		t.Fatalf("status after a hand edit:\n%s", out)
+	code, out, errOut = runCLI(t, "migrate", "status", "--database-url", url)
+	if code != 3 || !regexp.MustCompile(`triggers/postgres/message_outcome.sql +drifted`).MatchString(out) || !strings.Contains(errOut, "not up to date") {
+		t.Fatalf("status after a hand edit: exit %d\n%s%s", code, out, errOut)
 	}
 
-	code, _, errOut := runCLI(t, "migrate", "down", "--database-url", url)
+	code, _, errOut = runCLI(t, "migrate", "down", "--database-url", url)
 	if code != 2 || !strings.Contains(errOut, "--yes") {
 		t.Fatalf("down without --yes: exit %d, %q", code, errOut)
 	}
 	mustRun(t, "migrate", "down", "--yes", "--database-url", url)
-	out = mustRun(t, "migrate", "status", "--database-url", url)
-	if !strings.Contains(out, "not installed") {
-		t.Fatalf("status after down:\n%s", out)
+	code, out, _ = runCLI(t, "migrate", "status", "--database-url", url)
+	if code != 3 || !strings.Contains(out, "not installed") {
+		t.Fatalf("status after down: exit %d\n%s", code, out)
 	}
 }
 
@@ -113,12 +118,12 @@ func TestExportAndObjectsDir(t *testing.T) {
 	f := filepath.Join(dir, "procedures", "postgres", "on_outcome.sql")
 	b, _ := os.ReadFile(f)
 	os.WriteFile(f, bytes.Replace(b, []byte("NULL;  -- default: nothing to do"), []byte("RAISE NOTICE 'outcome %', on_outcome.status;"), 1), 0o644)
-	out = mustRun(t, "migrate", "status", "--database-url", url, "--objects-dir", dir)
-	if !strings.Contains(out, "changed on disk") {
-		t.Fatalf("status with an edited copy:\n%s", out)
+	code, out, _ := runCLI(t, "migrate", "status", "--database-url", url, "--objects-dir", dir)
+	if code != 3 || !strings.Contains(out, "changed on disk") {
+		t.Fatalf("status with an edited copy: exit %d\n%s", code, out)
 	}
 	out = mustRun(t, "migrate", "up", "--database-url", url, "--objects-dir", dir)
-	if !strings.Contains(out, "applied procedures/postgres/on_outcome.sql (changed on disk)") {
+	if !strings.Contains(out, "applied procedures/postgres/on_outcome.sql (changed in --objects-dir)") {
 		t.Fatalf("up with an edited copy:\n%s", out)
 	}
 	db, _ := sql.Open("postgres", url)
@@ -168,7 +173,11 @@ func TestErrors(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	out := mustRun(t, "version")
-	if !strings.Contains(out, "dbrelay ") || !strings.Contains(out, "postgres schema version 1") {
+	latest, err := schema.Latest(postgres.Dialect{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "dbrelay ") || !strings.Contains(out, fmt.Sprintf("postgres schema version %d", latest)) {
 		t.Fatalf("version:\n%s", out)
 	}
 }
