@@ -190,7 +190,7 @@ func (m *Migrator) apply(ctx context.Context, tx *sql.Tx, s *standing, f *Object
 // saveReplaced keeps the database's current definition of every object the
 // step replaces, and returns the history ids.
 func (m *Migrator) saveReplaced(ctx context.Context, q dialect.Querier, s *standing, st step) ([]int64, error) {
-	if !s.existing {
+	if !s.existing || m.saved[s.file.Path] {
 		return nil, nil
 	}
 	reason := st.why

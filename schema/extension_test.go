@@ -223,7 +223,7 @@ func TestSignatures(t *testing.T) {
 			"CREATE OR REPLACE PROCEDURE relay.on_outcome(message_id bigint)\n LANGUAGE plpgsql\nAS $procedure$ BEGIN NULL; END $procedure$;": {"relay.on_outcome": {{"message_id", "note"}, {"message_id"}}},
 		// T-SQL without and with parentheses, a function, no parameters.
 		"CREATE OR ALTER PROCEDURE [relay].[Push]\n    @Sender nvarchar(100),\n    @Id bigint = NULL OUTPUT\nAS\nBEGIN RETURN; END;": {"relay.push": {{"sender", "id"}}},
-		"ALTER PROC relay.p (@a int, @b nvarchar(max)) WITH EXECUTE AS OWNER AS SELECT 1":                                            {},
+		"ALTER PROC relay.p (@a int, @b nvarchar(max)) WITH EXECUTE AS OWNER AS SELECT 1":                                            {"relay.p": {{"a", "b"}}},
 		"CREATE FUNCTION relay.f (@a int) RETURNS int AS BEGIN RETURN @a; END":                                                       {"relay.f": {{"a"}}},
 		"CREATE PROCEDURE relay.none AS SELECT 1":                                                                                    {"relay.none": {{}}},
 		"CREATE VIEW relay_api.v AS SELECT 1 AS a":                                                                                   {},

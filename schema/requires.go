@@ -147,12 +147,20 @@ func (m *Migrator) checkRequirements(ctx context.Context, srcs []objectSource) e
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: nothing was changed: %s", dialect.ErrSchema, strings.Join(problems, "; "))
 	}
-	for _, s := range all {
-		if s.extensionPoint() && m.resets(s.file) && s.existing && s.customised() {
-			if _, err := m.save(ctx, m.Conn.DB, s.file.Path, s.file.Objects, "customised; replaced by --reset before migrating"); err != nil {
-				return err
-			}
+	// Save what will be replaced now: a migration may drop it.
+	for _, r := range reqs {
+		s := standingOf(all, r.Object)
+		if m.saved[s.file.Path] || !s.existing || s.plan(m.resets(s.file)).apply == nil {
+			continue
 		}
+		reason := fmt.Sprintf("replaced during the upgrade to migration %d, which requires %s %s", r.Version, r.Object, r.what())
+		if _, err := m.save(ctx, m.Conn.DB, s.file.Path, s.file.Objects, reason); err != nil {
+			return err
+		}
+		if m.saved == nil {
+			m.saved = map[string]bool{}
+		}
+		m.saved[s.file.Path] = true
 	}
 	return nil
 }

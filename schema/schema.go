@@ -50,6 +50,10 @@ type Migrator struct {
 	// Warnf receives warnings: definitions Up replaced that were not
 	// dbrelay's shipped ones. nil = Logf with a "warning: " prefix.
 	Warnf func(format string, args ...any)
+
+	// saved lists the files whose definitions Up saved in the history
+	// before migrating, so that they are not saved twice.
+	saved map[string]bool
 }
 
 func (m *Migrator) shipped() fs.FS {

@@ -7,7 +7,7 @@ import (
 
 // Signatures lists the parameter names of every procedure and function that
 // text creates (an object file, or a definition read from the database:
-// pg_get_functiondef's text, or a T-SQL module's), by normalised object
+// pg_get_functiondef's text, or a T-SQL module's, CREATE or ALTER), by normalised object
 // name; an object created more than once (PostgreSQL overloads) has one
 // list per CREATE. Names are in lower case, without T-SQL's @.
 //
@@ -17,18 +17,17 @@ import (
 func Signatures(text string) map[string][][]string {
 	code := blankComments(text)
 	out := map[string][][]string{}
-	for _, m := range createRe.FindAllStringSubmatchIndex(code, -1) {
-		kind := strings.ToLower(code[m[2]:m[3]])
-		if kind == "view" || kind == "trigger" {
-			continue
-		}
-		name := normalName(code[m[4]:m[5]])
-		out[name] = append(out[name], parameterNames(code[m[5]:]))
+	for _, m := range routineRe.FindAllStringSubmatchIndex(code, -1) {
+		name := normalName(code[m[2]:m[3]])
+		out[name] = append(out[name], parameterNames(code[m[3]:]))
 	}
 	return out
 }
 
 var (
+	// routineRe finds a routine's header, ALTER included: SQL Server keeps
+	// the text a module was last altered with.
+	routineRe    = regexp.MustCompile(`(?i)\b(?:create(?:\s+or\s+(?:replace|alter))?|alter)\s+(?:function|procedure|proc)\s+(` + qualified + `)`)
 	routineEndRe = regexp.MustCompile(`(?i)\b(as|with|returns|language)\b`)
 	modeRe       = regexp.MustCompile(`(?i)^(in|out|inout|variadic)$`)
 )

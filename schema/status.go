@@ -10,7 +10,7 @@ const (
 	ChangedOnDisk = "changed on disk" // the file differs from the one applied (an edited copy, or a new dbrelay)
 	Missing       = "missing"         // never applied, or an object is gone
 	Drifted       = "drifted"         // edited in the database by hand since it was applied
-	NotOnDisk     = "not on disk"     // recorded, but no such file any more
+	NotOnDisk     = "not on disk"     // recorded, but no such file any more (nothing for up to do)
 )
 
 // States of extension points, reported by Status (besides Missing, and
@@ -84,7 +84,9 @@ func (m *Migrator) Status(ctx context.Context) (*Status, error) {
 // Clean reports whether the schema is at the latest version and nothing
 // needs `migrate up`: every own object applied as on disk, every extension
 // point present and either the default or customised (a customised one
-// whose shipped default changed is clean: up keeps it by design).
+// whose shipped default changed is clean: up keeps it by design). A
+// recorded file this dbrelay no longer has is listed, but up has nothing to
+// do about it.
 func (s *Status) Clean() bool {
 	if !s.Installed || s.Dirty || s.Version != s.Latest {
 		return false
@@ -94,7 +96,7 @@ func (s *Status) Clean() bool {
 			return false
 		}
 		switch o.States[0] {
-		case Applied, Default, Customised, CustomisedDefaultChanged:
+		case Applied, Default, Customised, CustomisedDefaultChanged, NotOnDisk:
 		default:
 			return false
 		}

@@ -3,8 +3,8 @@
 -- Called by: relay.push (once per receiver and channel), and by host code
 -- that routes messages itself. Checks live in the relay.message triggers,
 -- so a direct INSERT is held to the same rules.
--- Integrators: keep the signature (other procedures and hosts call it by
--- position and by name); the body may gain checks or defaults.
+-- dbrelay's own: `dbrelay migrate up` restores it (hosts and relay.push call
+-- it by position and by name). Put your routing and checks in relay.push.
 CREATE OR REPLACE FUNCTION relay.enqueue(
     sender   text,
     receiver text,
