@@ -75,6 +75,10 @@ func (s *standing) planExtension(reset bool) step {
 // shipped one is named in a warning.
 func (s *standing) planOwn() step {
 	name := s.file.ObjectNames()
+	// A row from before migration 4 that differs from this dbrelay's file
+	// (rebaseline recorded the others): an older version, or an edit; which
+	// one cannot be told.
+	legacy := s.known && s.rec.ShippedSHA256 == ""
 	var st step
 	switch {
 	case !s.known && s.existing:
@@ -83,6 +87,9 @@ func (s *standing) planOwn() step {
 		st = step{apply: &s.file, why: "new"}
 	case !s.complete:
 		st = step{apply: &s.file, why: "missing in the database"}
+	case legacy && s.handEdited():
+		st = step{apply: &s.file, why: "replaced: it differed from what an earlier dbrelay recorded",
+			warn: fmt.Sprintf("replaced %s, which differed from what an earlier dbrelay recorded (an edit by hand?), with this dbrelay's version", name)}
 	case s.handEdited():
 		st = step{apply: &s.file, why: "drifted: edited in the database by hand; restored",
 			warn: fmt.Sprintf("replaced %s, edited in the database by hand: it is dbrelay's own and 'migrate up' restores it", name)}
@@ -90,7 +97,7 @@ func (s *standing) planOwn() step {
 		return step{}
 	case s.fromDir:
 		st = step{apply: &s.file, why: "changed in --objects-dir"}
-	case s.customisedFile():
+	case s.customisedFile() && !legacy:
 		st = step{apply: &s.file, why: "restored to this dbrelay's version",
 			warn: fmt.Sprintf("replaced %s, applied earlier from --objects-dir, with this dbrelay's version", name)}
 	default:
@@ -129,9 +136,6 @@ func (m *Migrator) applyObjects(ctx context.Context, srcs []objectSource) error 
 			}
 			continue
 		case st.apply == nil:
-			if err := m.backfill(ctx, tx, s); err != nil {
-				return err
-			}
 			continue
 		}
 		saved, err := m.saveReplaced(ctx, tx, s, st)
@@ -167,14 +171,8 @@ func (m *Migrator) applyObjects(ctx context.Context, srcs []objectSource) error 
 // apply runs one file and records it.
 func (m *Migrator) apply(ctx context.Context, tx *sql.Tx, s *standing, f *ObjectFile) error {
 	d := m.Conn.Dialect
-	batches, err := d.Batches(f.Text)
-	if err != nil {
-		return fmt.Errorf("%s: %w", f.Path, err)
-	}
-	for _, b := range batches {
-		if _, err := tx.ExecContext(ctx, b); err != nil {
-			return fmt.Errorf("apply %s: %w", f.Path, d.Explain(err))
-		}
+	if err := m.run(ctx, tx, f); err != nil {
+		return err
 	}
 	after, complete, _, err := fingerprint(ctx, d, tx, f.Objects)
 	if err != nil {
@@ -185,6 +183,21 @@ func (m *Migrator) apply(ctx context.Context, tx *sql.Tx, s *standing, f *Object
 	}
 	rec := dialect.ObjectRecord{Path: f.Path, Objects: f.ObjectNames(), FileSHA256: f.SHA256, DBSHA256: after, ShippedSHA256: s.shippedSHA()}
 	return d.Explain(d.RecordObject(ctx, tx, rec))
+}
+
+// run executes one object file, batch by batch.
+func (m *Migrator) run(ctx context.Context, q dialect.Querier, f *ObjectFile) error {
+	d := m.Conn.Dialect
+	batches, err := d.Batches(f.Text)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Path, err)
+	}
+	for _, b := range batches {
+		if _, err := q.ExecContext(ctx, b); err != nil {
+			return fmt.Errorf("apply %s: %w", f.Path, d.Explain(err))
+		}
+	}
+	return nil
 }
 
 // saveReplaced keeps the database's current definition of every object the
@@ -218,17 +231,6 @@ func (m *Migrator) save(ctx context.Context, q dialect.Querier, path string, obj
 		ids = append(ids, id)
 	}
 	return ids, nil
-}
-
-// backfill completes a row written before migration 4 whose file is this
-// binary's, untouched: its shipped default is now known.
-func (m *Migrator) backfill(ctx context.Context, q dialect.Querier, s *standing) error {
-	if !s.known || s.rec.ShippedSHA256 != "" || s.shipped == nil || s.rec.FileSHA256 != s.shipped.SHA256 || s.handEdited() {
-		return nil
-	}
-	rec := s.rec
-	rec.ShippedSHA256 = s.shipped.SHA256
-	return m.Conn.Dialect.Explain(m.Conn.Dialect.RecordObject(ctx, q, rec))
 }
 
 // historyQuery is the statement that reads saved definitions back.

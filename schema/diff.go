@@ -74,7 +74,6 @@ func (m *Migrator) Diff(ctx context.Context, names []string) ([]ObjectDiff, erro
 }
 
 func (m *Migrator) diff(ctx context.Context, s *standing) (ObjectDiff, error) {
-	d := m.Conn.Dialect
 	od := ObjectDiff{Path: s.file.Path, Objects: s.file.ObjectNames(), States: s.states()}
 	mine, err := m.ddl(ctx, m.Conn.DB, s.shipped)
 	if err != nil {
@@ -82,24 +81,13 @@ func (m *Migrator) diff(ctx context.Context, s *standing) (ObjectDiff, error) {
 	}
 	od.Database = mine
 	od.Shipped = s.shipped.Text
-	tx, err := d.BeginObjects(ctx, m.Conn.DB)
+	err = m.trial(ctx, []*ObjectFile{s.shipped}, func(q dialect.Querier, f *ObjectFile) error {
+		var err error
+		od.Shipped, err = m.ddl(ctx, q, f)
+		return err
+	})
 	if err != nil {
-		return od, d.Explain(err)
-	}
-	defer tx.Rollback()
-	if batches, err := d.Batches(s.shipped.Text); err == nil {
-		applied := true
-		for _, b := range batches {
-			if _, err := tx.ExecContext(ctx, b); err != nil {
-				applied = false
-				break
-			}
-		}
-		if applied {
-			if od.Shipped, err = m.ddl(ctx, tx, s.shipped); err != nil {
-				return od, err
-			}
-		}
+		od.Shipped = s.shipped.Text
 	}
 	if od.Database != od.Shipped {
 		name := s.file.Objects[0].Name

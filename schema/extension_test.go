@@ -258,3 +258,51 @@ func TestFailedMigrationKeepsVersion(t *testing.T) {
 		t.Fatalf("a listener of this binary would refuse the database: %v", err)
 	}
 }
+
+// Rows an earlier dbrelay wrote before migration 4 do not say which shipped
+// file they were based on. migrate up records as installed from this
+// dbrelay's files those whose objects are exactly what the files make
+// (older files that differed only in comments), without replacing or
+// warning about anything, and keeps as customised an extension point
+// edited by hand.
+func TestRowsFromAnEarlierDbrelay(t *testing.T) {
+	ctx := context.Background()
+	c := open(t, pgtest.Migrated(t))
+	for _, q := range []string{
+		`CREATE OR REPLACE PROCEDURE relay.push(sender text, receivers text, title text, context text) LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'mine'; END $$`,
+		`UPDATE relay.schema_object SET shipped_sha256 = NULL`,
+		`UPDATE relay.schema_object SET file_sha256 = 'an older file' WHERE path IN ('procedures/postgres/on_outcome.sql', 'procedures/postgres/enqueue.sql', 'procedures/postgres/push.sql')`,
+	} {
+		if _, err := c.DB.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	var warned []string
+	m := &schema.Migrator{Conn: c, Warnf: func(f string, a ...any) { warned = append(warned, fmt.Sprintf(f, a...)) }}
+	before := statusOf(t, m)
+	if got := before["procedures/postgres/on_outcome.sql"]; !reflect.DeepEqual(got, []string{schema.CustomisedDefaultChanged}) {
+		t.Fatalf("on_outcome.sql recorded by an earlier dbrelay, before up: %v", got)
+	}
+	if err := m.Up(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(warned) != 0 {
+		t.Fatalf("up warned: %q", warned)
+	}
+	for path, want := range map[string]string{
+		"procedures/postgres/on_outcome.sql": schema.Default,
+		"procedures/postgres/enqueue.sql":    schema.Applied,
+		"procedures/postgres/push.sql":       schema.CustomisedDefaultChanged,
+		"views/postgres/outbox.sql":          schema.Applied,
+	} {
+		if got := statusOf(t, m)[path]; !reflect.DeepEqual(got, []string{want}) {
+			t.Errorf("%s after up: %v, want %s", path, got, want)
+		}
+	}
+	if n := count(t, c.DB, `SELECT count(*) FROM pg_proc WHERE proname = 'push' AND prosrc LIKE '%mine%'`); n != 1 {
+		t.Fatal("up replaced the hand-edited relay.push")
+	}
+	if n := count(t, c.DB, `SELECT count(*) FROM relay.schema_object_history`); n != 0 {
+		t.Fatalf("up replaced %d definitions", n)
+	}
+}

@@ -152,6 +152,9 @@ func (m *Migrator) Up(ctx context.Context) error {
 	if err := m.migrateUp(ctx); err != nil {
 		return err
 	}
+	if err := m.rebaseline(ctx, srcs); err != nil {
+		return err
+	}
 	return m.applyObjects(ctx, srcs)
 }
 

@@ -10,7 +10,8 @@
 -- If it raises an error, its work is rolled back, the outcome stays as it
 -- is (the message is never delivered again because of it), the error shows
 -- in relay_api.hook_failures, and the call is retried with a backoff until
--- it succeeds.
+-- it succeeds. While the body is exactly the default below (which does
+-- nothing), no call is queued at all (triggers/postgres/message_outcome.sql).
 -- Integrators: put your reaction here, e.g. mark your own task notified
 -- (Domino's mail-in agent, InfoPlus Messenger's ACTION_DONE handler):
 --   UPDATE wf_task SET notified_at = now() WHERE instance_id = on_outcome.ref;

@@ -44,4 +44,4 @@ CREATE TABLE relay.hook_run (
     failed_at       timestamptz,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX hook_run_due ON relay.hook_run (next_attempt_at);
+CREATE INDEX hook_run_due ON relay.hook_run (next_attempt_at, id);
