@@ -22,9 +22,19 @@ const hookBatch = 100
 // It polls adaptively, as the claimer does without notifications: at once
 // again after a full batch, PollMin after a partial one, then doubling up to
 // PollInterval while there is nothing to run. When stop is closed (after
-// the last write-back at shutdown) it runs what is due once more, for at
-// most Grace, and returns.
+// the last write-back at shutdown) it runs what is due once more and
+// returns; Grace after stop, a batch still running is interrupted (the hook
+// it interrupts is rolled back and runs again later, the ones before it
+// have committed).
 func (l *Listener) hookLoop(stop <-chan struct{}) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		<-stop
+		t := time.AfterFunc(l.cfg.Grace, cancel)
+		<-ctx.Done()
+		t.Stop()
+	}()
 	sleep := l.cfg.PollMin
 	timer := time.NewTimer(0)
 	defer timer.Stop()
@@ -32,12 +42,14 @@ func (l *Listener) hookLoop(stop <-chan struct{}) {
 	for {
 		select {
 		case <-stop:
-			l.drainHooks()
+			l.drainHooks(ctx)
 			return
 		case <-timer.C:
 		}
-		runs, err := l.runHooks(context.Background())
+		runs, err := l.runHooks(ctx)
 		switch {
+		case err != nil && ctx.Err() != nil:
+			// Interrupted at shutdown: stop is closed, the next select returns.
 		case err != nil:
 			failures++
 			sleep = min(time.Duration(failures)*100*time.Millisecond, 5*time.Second)
@@ -67,11 +79,9 @@ func (l *Listener) runHooks(ctx context.Context) (dialect.HookRuns, error) {
 	return runs, err
 }
 
-// drainHooks runs the hooks due at shutdown, batch after batch, for at most
-// Grace.
-func (l *Listener) drainHooks() {
-	ctx, cancel := context.WithTimeout(context.Background(), l.cfg.Grace)
-	defer cancel()
+// drainHooks runs the hooks due at shutdown, batch after batch, until none
+// is left or ctx ends (Grace after the shutdown began).
+func (l *Listener) drainHooks(ctx context.Context) {
 	for ctx.Err() == nil {
 		runs, err := l.runHooks(ctx)
 		if err != nil || runs.Ran+runs.Failed < hookBatch {
