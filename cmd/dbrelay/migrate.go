@@ -64,11 +64,12 @@ func migrateCommand() *cli.Command {
 				Action:       migrateStatus,
 			},
 			{
-				Name:      "diff",
-				Usage:     "show the database's version of objects beside this dbrelay's default (every customised or changed one when no OBJECT is named)",
-				ArgsUsage: "[OBJECT…]",
-				Flags:     []cli.Flag{databaseFlag()},
-				Action:    migrateDiff,
+				Name:         "diff",
+				Usage:        "show the database's version of objects beside this dbrelay's default (every customised or changed one when no OBJECT is named)",
+				ArgsUsage:    "[OBJECT…]",
+				Flags:        []cli.Flag{databaseFlag()},
+				OnUsageError: onUsageError,
+				Action:       migrateDiff,
 			},
 			{
 				Name:         "export",
