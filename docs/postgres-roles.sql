@@ -26,15 +26,15 @@ GRANT INSERT, SELECT (id) ON relay.message TO relay_host;
 GRANT SELECT ON relay.channel, relay.recipient, relay.settings, relay.listener TO relay_host;
 
 -- The listener: claim and write back, log attempts, keep its idle mark,
--- read the channels and the schema version. The outcome trigger queues a
--- hook run in relay.hook_run with the listener's rights, and its hook
--- runner calls relay.run_hooks, which calls relay.on_outcome with the
--- listener's rights: grant it whatever your hook writes too (or make your
--- hook SECURITY DEFINER).
+-- read the channels and the schema version. Its hook runner calls
+-- relay.run_hooks, which takes the queued calls from relay.hook_run (the
+-- outcome trigger queues them with the owner's rights) and calls
+-- relay.on_outcome with the listener's rights: grant it whatever your hook
+-- writes too (or make your hook SECURITY DEFINER).
 GRANT SELECT, UPDATE ON relay.message TO relay_listener;
 GRANT INSERT ON relay.delivery TO relay_listener;
 GRANT SELECT ON relay.channel, relay.schema_migrations TO relay_listener;
 GRANT SELECT, INSERT, UPDATE, DELETE ON relay.listener TO relay_listener;
-GRANT SELECT, INSERT, UPDATE, DELETE ON relay.hook_run TO relay_listener;
+GRANT SELECT, UPDATE, DELETE ON relay.hook_run TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.run_hooks(integer, bigint, bigint, integer, integer) TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text) TO relay_listener;

@@ -3,12 +3,15 @@ package postgres_test
 import (
 	"context"
 	"io/fs"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	dbrelay "github.com/dbrelay/dbrelay"
 	"github.com/dbrelay/dbrelay/dialect"
+	"github.com/dbrelay/dbrelay/dialect/dialecttest"
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
 )
 
@@ -78,5 +81,63 @@ $$`)
 	exec(`UPDATE relay.message SET status = 'dead'`) // no change of status: nothing more
 	if n := queued(); n != 2 {
 		t.Fatalf("%d calls queued after an update that changed no status", n)
+	}
+}
+
+// Under docs/postgres-roles.sql's listener role, a customised hook is
+// queued (with the trigger owner's rights), run, and its work committed.
+func TestHookRunsUnderListenerRole(t *testing.T) {
+	url := pgtest.Migrated(t)
+	admin, err := dialect.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	script, err := os.ReadFile("../../docs/postgres-roles.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, r := range []string{"relay_host", "relay_listener", "relay_reader"} {
+			admin.DB.Exec(`DROP OWNED BY ` + r)
+			admin.DB.Exec(`DROP ROLE IF EXISTS ` + r)
+		}
+	})
+	for _, q := range []string{
+		string(script),
+		`ALTER ROLE relay_listener LOGIN`,
+		`CREATE TABLE host_log (note text NOT NULL)`,
+		`GRANT INSERT ON host_log TO relay_listener`,
+		`CREATE OR REPLACE PROCEDURE relay.on_outcome(message_id bigint, status text, channel text, receiver text, event text, ref text)
+			LANGUAGE plpgsql AS $$ BEGIN INSERT INTO public.host_log (note) VALUES (on_outcome.status); END $$`,
+		`INSERT INTO relay.channel (code, kind) VALUES ('inbox', 'internal')`,
+		`UPDATE relay.settings SET default_channel = 'inbox'`,
+	} {
+		if _, err := admin.DB.Exec(q); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	listenerConn, err := dialect.Open(strings.Replace(url, "postgres@", "relay_listener@", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer listenerConn.Close()
+	dialecttest.StartListener(t, listenerConn, dialecttest.TestConfig(t))
+	if _, err := admin.Dialect.Push(context.Background(), admin.DB, "s", "a", "t", "x"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var sent, ran int
+		if err := admin.DB.QueryRow(`SELECT (SELECT count(*) FROM relay.message WHERE status = 'sent'), (SELECT count(*) FROM host_log WHERE note = 'sent')`).Scan(&sent, &ran); err != nil {
+			t.Fatal(err)
+		}
+		if sent == 1 && ran == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("as relay_listener: %d sent, hook ran %d times", sent, ran)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -17,10 +17,17 @@
 --
 -- Cost for the listener: one statement-level trigger call per write-back
 -- (and per claim, which updates no status to sent or dead).
+--
+-- SECURITY DEFINER (a trigger function cannot be called any other way): the
+-- queue row is inserted with the owner's rights, so that a role missing a
+-- grant on relay.hook_run can never make a write-back fail (and its
+-- messages be delivered again).
 -- dbrelay's own: `dbrelay migrate up` restores it. Integrators: edit
 -- relay.on_outcome, not this trigger.
 CREATE OR REPLACE FUNCTION relay.message_outcome() RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM pg_proc p
