@@ -27,6 +27,7 @@ type Dialect interface {
 
 	Schema
 	Admin
+	Hooks
 
 	// NewQueue prepares the listener's statements. It may open connections
 	// of its own from conn.DSN (with session settings suited to the
@@ -46,11 +47,14 @@ type Schema interface {
 	// version table in schema relay, creating that schema first if needed.
 	MigrationDriver(ctx context.Context, db *sql.DB) (database.Driver, error)
 	// AfterDown removes what the down migrations cannot (the version table
-	// and schema relay itself) once every down migration has run.
-	AfterDown(ctx context.Context, db *sql.DB) error
+	// and schema relay itself) once every down migration has run, in the
+	// same transaction.
+	AfterDown(ctx context.Context, q Querier) error
 	// MigrationVersion reads the version table without taking golang-migrate's
-	// lock. ok is false when dbrelay was never installed.
-	MigrationVersion(ctx context.Context, q Querier) (version uint, dirty, ok bool, err error)
+	// lock. ok is false when dbrelay was never installed. version is -1
+	// when a first migration (or the last down migration) failed half-way
+	// and left the table marked dirty with no version.
+	MigrationVersion(ctx context.Context, q Querier) (version int, dirty, ok bool, err error)
 	// Batches splits one object file into the statements to execute in
 	// order (PostgreSQL: the whole file; SQL Server: split on GO).
 	Batches(file string) ([]string, error)
@@ -58,12 +62,21 @@ type Schema interface {
 	// holding a lock so two `migrate up` cannot interleave.
 	BeginObjects(ctx context.Context, db *sql.DB) (*sql.Tx, error)
 	// Definition returns the database's current definition of an object,
-	// as text that changes when the object is replaced or altered; ok is
+	// as text that changes when the object is replaced or altered (and only
+	// then: the same object applied again gives the same text); ok is
 	// false when the object does not exist.
 	Definition(ctx context.Context, q Querier, obj Object) (def string, ok bool, err error)
+	// DDL returns the database's current definition of an object as
+	// statements that create it again (for the history of replaced
+	// definitions and for `migrate diff`); ok is false when it does not
+	// exist.
+	DDL(ctx context.Context, q Querier, obj Object) (ddl string, ok bool, err error)
 	// RecordObject and RecordedObjects keep relay.schema_object.
 	RecordObject(ctx context.Context, q Querier, rec ObjectRecord) error
 	RecordedObjects(ctx context.Context, q Querier) ([]ObjectRecord, error)
+	// SaveReplaced keeps a definition that `migrate up` is about to replace
+	// in relay.schema_object_history and returns the row's id.
+	SaveReplaced(ctx context.Context, q Querier, r Replaced) (id int64, err error)
 }
 
 // Admin is what the command line does besides migrating and listening.
@@ -189,6 +202,20 @@ type ObjectRecord struct {
 	FileSHA256 string
 	DBSHA256   string
 	AppliedAt  time.Time
+	// ShippedSHA256 is the SHA-256 of the file this dbrelay binary carried
+	// for Path when the row was written: the shipped default an applied
+	// extension point is, or is based on. "" in rows written before
+	// migration 4.
+	ShippedSHA256 string
+}
+
+// Replaced is a definition `migrate up` replaced, kept in
+// relay.schema_object_history.
+type Replaced struct {
+	Path       string // the object file that replaced it
+	Object     string // the object's name
+	Definition string // DDL that creates it again
+	Reason     string // why it was replaced
 }
 
 // Object is a database object a file defines.

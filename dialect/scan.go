@@ -60,13 +60,13 @@ func ScanChannels(rows *sql.Rows) ([]channel.Channel, error) {
 }
 
 // ScanObjectRecords reads relay.schema_object rows as (path, objects,
-// file_sha256, db_sha256, applied_at).
+// file_sha256, db_sha256, applied_at, shipped_sha256).
 func ScanObjectRecords(rows *sql.Rows) ([]ObjectRecord, error) {
 	defer rows.Close()
 	var recs []ObjectRecord
 	for rows.Next() {
 		var r ObjectRecord
-		if err := rows.Scan(&r.Path, &r.Objects, &r.FileSHA256, &r.DBSHA256, &r.AppliedAt); err != nil {
+		if err := rows.Scan(&r.Path, &r.Objects, &r.FileSHA256, &r.DBSHA256, &r.AppliedAt, &r.ShippedSHA256); err != nil {
 			return nil, err
 		}
 		recs = append(recs, r)

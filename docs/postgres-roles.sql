@@ -53,13 +53,17 @@ GRANT EXECUTE ON PROCEDURE relay.push(text, text, text, text) TO relay_host;
 GRANT EXECUTE ON FUNCTION relay.enqueue(text, text, text, text, text, jsonb, text, text, text) TO relay_host;
 
 -- The listener: claim and write back, log attempts, keep its idle mark,
--- read the channels and the schema version. The outcome trigger calls
+-- read the channels and the schema version. Its hook runner calls
+-- relay.run_hooks, which takes the queued calls from relay.hook_run (the
+-- outcome trigger queues them with the owner's rights) and calls
 -- relay.on_outcome with the listener's rights: grant it whatever your hook
 -- writes too (or make your hook SECURITY DEFINER, keeping its REVOKE).
 GRANT SELECT, UPDATE ON relay.message TO relay_listener;
 GRANT INSERT ON relay.delivery TO relay_listener;
 GRANT SELECT ON relay.channel, relay.schema_migrations TO relay_listener;
 GRANT SELECT, INSERT, UPDATE, DELETE ON relay.listener TO relay_listener;
+GRANT SELECT, UPDATE, DELETE ON relay.hook_run TO relay_listener;
+GRANT EXECUTE ON PROCEDURE relay.run_hooks(integer, bigint, bigint, integer, integer) TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text) TO relay_listener;
 
 -- mail-in: store each mail and its attachments (INSERT … RETURNING id and

@@ -51,6 +51,7 @@ GRANT SELECT, UPDATE ON OBJECT::relay.message TO relay_listener;
 GRANT INSERT ON OBJECT::relay.delivery TO relay_listener;
 GRANT SELECT ON OBJECT::relay.channel TO relay_listener;
 GRANT SELECT ON OBJECT::relay.schema_migrations TO relay_listener;
+GRANT EXECUTE ON OBJECT::relay.run_hooks TO relay_listener;  -- the queued outcome hooks, after the write-back
 
 -- `dbrelay mail-in` (docs/mail-in.md): stores mails and attachments and
 -- calls the hook itself (no ownership chain covers its own statements).

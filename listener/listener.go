@@ -127,6 +127,10 @@ func (l *Listener) Run(ctx context.Context) error {
 	// µs more per message (measured).
 	writers.Add(1)
 	go func() { defer writers.Done(); l.writeLoop() }()
+	// Hooks run after their outcomes are committed, apart from the
+	// write-back (hooks.go).
+	stopHooks, hooksDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(hooksDone); l.hookLoop(stopHooks) }()
 
 	l.claimLoop(ctx)
 
@@ -144,6 +148,8 @@ func (l *Listener) Run(ctx context.Context) error {
 	}
 	close(l.outcomes)
 	writers.Wait()
+	close(stopHooks)
+	<-hooksDone
 	l.log.Info("listener stopped")
 	return nil
 }

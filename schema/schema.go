@@ -2,15 +2,19 @@
 // objects. Versioned migrations (sql/<dialect>) run through golang-migrate,
 // exactly as the upstream `migrate` CLI would run them; the repeatable
 // objects (procedures/, views/, triggers/) are applied afterwards, each file
-// recorded with its checksum and a checksum of the definitions the database
-// held right after, so that status can tell a file changed on disk from an
-// object edited in the database by hand.
+// recorded with its checksum, the checksum of the shipped file it is (or is
+// based on) and a checksum of the definitions the database held right
+// after, so that status can tell a file changed on disk from an object
+// edited in the database by hand.
+//
+// Two kinds of object file (see ExtensionPointMarker): extension points
+// belong to the integrator once installed, and `up` never replaces one
+// that differs from the default dbrelay installed; everything else is
+// dbrelay's own, and `up` restores it, after saving what it replaces.
 package schema
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,6 +24,7 @@ import (
 
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/golang-migrate/migrate/v4"
+	"github.com/golang-migrate/migrate/v4/database"
 	"github.com/golang-migrate/migrate/v4/source"
 	"github.com/golang-migrate/migrate/v4/source/iofs"
 
@@ -29,17 +34,31 @@ import (
 // Migrator applies dbrelay's schema to one database.
 type Migrator struct {
 	Conn *dialect.Conn
-	// Objects is the tree the repeatable objects come from; nil means the
-	// files embedded in the binary. Migrations always come from the binary:
-	// they are versioned history, not something to edit.
+	// Shipped is the tree this binary carries: the migrations and the
+	// default object files. nil means the files embedded in the binary;
+	// tests put a newer tree here to simulate an upgrade.
+	Shipped fs.FS
+	// Objects is a tree of object files that replace the shipped ones of
+	// the same path (`--objects-dir`); nil means none. Migrations always
+	// come from Shipped: they are versioned history, not something to edit.
 	Objects fs.FS
+	// Reset names extension points (relay.push, or a file's path) that Up
+	// replaces with the shipped default, saving the definition it replaces.
+	Reset []string
 	// Logf receives one line per action; nil = silent.
 	Logf func(format string, args ...any)
+	// Warnf receives warnings: definitions Up replaced that were not
+	// dbrelay's shipped ones. nil = Logf with a "warning: " prefix.
+	Warnf func(format string, args ...any)
+
+	// saved lists the files whose definitions Up saved in the history
+	// before migrating, so that they are not saved twice.
+	saved map[string]bool
 }
 
-func (m *Migrator) objects() fs.FS {
-	if m.Objects != nil {
-		return m.Objects
+func (m *Migrator) shipped() fs.FS {
+	if m.Shipped != nil {
+		return m.Shipped
 	}
 	return dbrelay.Files
 }
@@ -50,12 +69,35 @@ func (m *Migrator) logf(format string, args ...any) {
 	}
 }
 
-// migrationsDir is the embedded directory of one dialect's migrations.
+func (m *Migrator) warnf(format string, args ...any) {
+	if m.Warnf != nil {
+		m.Warnf(format, args...)
+		return
+	}
+	m.logf("warning: "+format, args...)
+}
+
+// resets reports whether Reset names f (a path or one of its objects).
+func (m *Migrator) resets(f ObjectFile) bool {
+	for _, r := range m.Reset {
+		if f.Path == r || f.Defines(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// migrationsDir is the directory of one dialect's migrations.
 func migrationsDir(d dialect.Dialect) string { return "sql/" + d.Name() }
 
 // Latest is the highest migration version this binary carries.
 func Latest(d dialect.Dialect) (uint, error) {
-	src, err := iofs.New(dbrelay.Files, migrationsDir(d))
+	v, err := latest(dbrelay.Files, d)
+	return uint(v), err
+}
+
+func latest(fsys fs.FS, d dialect.Dialect) (int, error) {
+	src, err := iofs.New(fsys, migrationsDir(d))
 	if err != nil {
 		return 0, err
 	}
@@ -68,11 +110,11 @@ func Latest(d dialect.Dialect) (uint, error) {
 		}
 		v = next
 	}
-	return v, err
+	return int(v), err
 }
 
 func (m *Migrator) newMigrate(ctx context.Context) (*migrate.Migrate, error) {
-	src, err := iofs.New(dbrelay.Files, migrationsDir(m.Conn.Dialect))
+	src, err := iofs.New(m.shipped(), migrationsDir(m.Conn.Dialect))
 	if err != nil {
 		return nil, err
 	}
@@ -89,36 +131,79 @@ func (m *Migrator) newMigrate(ctx context.Context) (*migrate.Migrate, error) {
 }
 
 // Up migrates to the latest version, then applies every repeatable object
-// file that is new, changed on disk, or drifted in the database.
+// file that is new, changed or drifted, as each file's kind says (see
+// ExtensionPointMarker). Before any migration runs it checks what the
+// pending migrations require of customised extension points, and refuses
+// with nothing changed if one does not follow.
 func (m *Migrator) Up(ctx context.Context) error {
 	if err := m.checkUpgradable(ctx); err != nil {
 		return err
 	}
-	files, err := LoadObjects(m.objects(), m.Conn.Dialect.Name())
+	srcs, err := m.sources()
 	if err != nil {
 		return err
 	}
+	if err := m.checkResets(srcs); err != nil {
+		return err
+	}
+	if err := m.checkRequirements(ctx, srcs); err != nil {
+		return err
+	}
+	if err := m.migrateUp(ctx); err != nil {
+		return err
+	}
+	if err := m.rebaseline(ctx, srcs); err != nil {
+		return err
+	}
+	return m.applyObjects(ctx, srcs)
+}
+
+// migrateUp runs the pending migrations. Each migration file runs in one
+// transaction (PostgreSQL runs a multi-statement file as one; a SQL Server
+// file wraps itself in one, which sqlcheck enforces), so a migration that
+// fails changes nothing: the version is set back to the one before it,
+// clean, rather than left dirty.
+func (m *Migrator) migrateUp(ctx context.Context) error {
 	mg, err := m.newMigrate(ctx)
 	if err != nil {
 		return err
 	}
 	err = mg.Up()
-	mg.Close()
+	defer mg.Close()
+	var failed database.Error
 	switch {
 	case errors.Is(err, migrate.ErrNoChange):
 		m.logf("migrations: already at the latest version")
+		return nil
+	case errors.As(err, &failed) && len(failed.Query) > 0:
+		v, _, _, verr := m.Conn.Dialect.MigrationVersion(ctx, m.Conn.DB)
+		if verr != nil {
+			return m.Conn.Dialect.Explain(verr)
+		}
+		prev := m.prevVersion(v)
+		if ferr := mg.Force(prev); ferr != nil {
+			return m.explainMigrateError(ctx, err)
+		}
+		return fmt.Errorf("migration %d failed and changed nothing (each migration runs in one transaction), so the database is still at %s: %w; fix the cause, then run 'dbrelay migrate up' again",
+			v, versionName(prev), m.Conn.Dialect.Explain(failed.OrigErr))
 	case err != nil:
-		return m.explainMigrateError(err)
-	default:
-		v, _, _, _ := m.Conn.Dialect.MigrationVersion(ctx, m.Conn.DB)
-		m.logf("migrations: now at version %d", v)
+		return m.explainMigrateError(ctx, err)
 	}
-	return m.applyObjects(ctx, files)
+	v, _, _, _ := m.Conn.Dialect.MigrationVersion(ctx, m.Conn.DB)
+	m.logf("migrations: now at version %d", v)
+	return nil
+}
+
+func versionName(v int) string {
+	if v < 0 {
+		return "no version (nothing installed)"
+	}
+	return fmt.Sprintf("version %d", v)
 }
 
 // checkUpgradable refuses a dirty or newer database before anything runs.
 func (m *Migrator) checkUpgradable(ctx context.Context) error {
-	latest, err := Latest(m.Conn.Dialect)
+	last, err := latest(m.shipped(), m.Conn.Dialect)
 	if err != nil {
 		return err
 	}
@@ -128,153 +213,17 @@ func (m *Migrator) checkUpgradable(ctx context.Context) error {
 	}
 	switch {
 	case ok && dirty:
-		return dirtyError(v)
-	case ok && v > latest:
-		return newerError(v, latest)
+		return m.dirtyError(v)
+	case ok && v > last:
+		return newerError(v, last)
 	}
 	return nil
-}
-
-func (m *Migrator) applyObjects(ctx context.Context, files []ObjectFile) error {
-	d := m.Conn.Dialect
-	tx, err := d.BeginObjects(ctx, m.Conn.DB)
-	if err != nil {
-		return d.Explain(err)
-	}
-	defer tx.Rollback()
-	recorded, err := d.RecordedObjects(ctx, tx)
-	if err != nil {
-		return d.Explain(err)
-	}
-	byPath := map[string]dialect.ObjectRecord{}
-	for _, r := range recorded {
-		byPath[r.Path] = r
-	}
-	changed := 0
-	for _, f := range files {
-		before, complete, err := fingerprint(ctx, d, tx, f.Objects)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Path, d.Explain(err))
-		}
-		rec, known := byPath[f.Path]
-		var why string
-		switch {
-		case !known:
-			why = "new"
-		case !complete:
-			why = "missing in the database"
-		case rec.FileSHA256 != f.SHA256:
-			why = "changed on disk"
-		case rec.DBSHA256 != before:
-			why = "drifted: edited in the database since it was applied; the file's version replaces it"
-		default:
-			continue
-		}
-		batches, err := d.Batches(f.Text)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Path, err)
-		}
-		for _, b := range batches {
-			if _, err := tx.ExecContext(ctx, b); err != nil {
-				return fmt.Errorf("apply %s: %w", f.Path, d.Explain(err))
-			}
-		}
-		after, complete, err := fingerprint(ctx, d, tx, f.Objects)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.Path, d.Explain(err))
-		}
-		if !complete {
-			return fmt.Errorf("apply %s: it ran, but not every object it names exists afterwards (%s); check its CREATE statements", f.Path, f.ObjectNames())
-		}
-		if err := d.RecordObject(ctx, tx, dialect.ObjectRecord{Path: f.Path, Objects: f.ObjectNames(), FileSHA256: f.SHA256, DBSHA256: after}); err != nil {
-			return d.Explain(err)
-		}
-		m.logf("objects: applied %s (%s)", f.Path, why)
-		changed++
-	}
-	if err := tx.Commit(); err != nil {
-		return d.Explain(err)
-	}
-	if changed == 0 {
-		m.logf("objects: all %d files already applied", len(files))
-	}
-	return nil
-}
-
-// fingerprint hashes the database's definitions of objs; complete is false
-// when one of them does not exist.
-func fingerprint(ctx context.Context, d dialect.Dialect, q dialect.Querier, objs []dialect.Object) (sum string, complete bool, err error) {
-	h := sha256.New()
-	complete = true
-	for _, o := range objs {
-		def, ok, err := d.Definition(ctx, q, o)
-		if err != nil {
-			return "", false, err
-		}
-		if !ok {
-			complete = false
-		}
-		fmt.Fprintf(h, "%s %s %s\n%s\n", o.Kind, o.Name, o.Table, def)
-	}
-	return hex.EncodeToString(h.Sum(nil)), complete, nil
-}
-
-// Down runs every down migration (which removes the repeatable objects
-// before the tables) and then what golang-migrate cannot remove itself.
-func (m *Migrator) Down(ctx context.Context) error {
-	if err := m.checkUpgradable(ctx); err != nil {
-		return err
-	}
-	mg, err := m.newMigrate(ctx)
-	if err != nil {
-		return err
-	}
-	err = mg.Down()
-	mg.Close()
-	if err != nil && !errors.Is(err, migrate.ErrNoChange) {
-		return m.explainMigrateError(err)
-	}
-	if err := m.Conn.Dialect.AfterDown(ctx, m.Conn.DB); err != nil {
-		return m.Conn.Dialect.Explain(err)
-	}
-	m.logf("migrations: removed every dbrelay table, view, procedure and trigger")
-	return nil
-}
-
-// Force sets the recorded version without running anything: the way out of
-// a dirty version after the cause was fixed by hand.
-func (m *Migrator) Force(ctx context.Context, version int) error {
-	mg, err := m.newMigrate(ctx)
-	if err != nil {
-		return err
-	}
-	defer mg.Close()
-	if err := mg.Force(version); err != nil {
-		return m.explainMigrateError(err)
-	}
-	return nil
-}
-
-func (m *Migrator) explainMigrateError(err error) error {
-	var dirty migrate.ErrDirty
-	if errors.As(err, &dirty) {
-		return dirtyError(uint(dirty.Version))
-	}
-	return fmt.Errorf("migration failed: %w; the version is now marked dirty: fix the cause, then run 'dbrelay migrate force VERSION' with the last version that applied cleanly", m.Conn.Dialect.Explain(err))
-}
-
-func dirtyError(v uint) error {
-	return fmt.Errorf("%w: migration %d failed half-way and left the database marked dirty; fix what it reported, then run 'dbrelay migrate force %d' (if its changes are in place) or 'dbrelay migrate force %d' (if they are not) and run 'dbrelay migrate up' again", dialect.ErrSchema, v, v, int(v)-1)
-}
-
-func newerError(v, latest uint) error {
-	return fmt.Errorf("%w: the database's dbrelay schema is at version %d, newer than this dbrelay binary knows (%d); use the dbrelay release that installed it, or a newer one", dialect.ErrSchema, v, latest)
 }
 
 // Check tells whether the database is ready for a listener of this binary:
 // installed, clean, and at exactly the binary's version.
 func Check(ctx context.Context, conn *dialect.Conn) error {
-	latest, err := Latest(conn.Dialect)
+	last, err := latest(dbrelay.Files, conn.Dialect)
 	if err != nil {
 		return err
 	}
@@ -285,13 +234,17 @@ func Check(ctx context.Context, conn *dialect.Conn) error {
 	case !ok:
 		return fmt.Errorf("%w: dbrelay is not installed in this database; run 'dbrelay migrate up' first", dialect.ErrSchema)
 	case dirty:
-		return dirtyError(v)
-	case v < latest:
-		return fmt.Errorf("%w: the database's dbrelay schema is at version %d, older than this binary's %d; run 'dbrelay migrate up'", dialect.ErrSchema, v, latest)
-	case v > latest:
-		return newerError(v, latest)
+		return (&Migrator{Conn: conn}).dirtyError(v)
+	case v < last:
+		return fmt.Errorf("%w: the database's dbrelay schema is at version %d, older than this binary's %d; run 'dbrelay migrate up'", dialect.ErrSchema, v, last)
+	case v > last:
+		return newerError(v, last)
 	}
 	return nil
+}
+
+func newerError(v, last int) error {
+	return fmt.Errorf("%w: the database's dbrelay schema is at version %d, newer than this dbrelay binary knows (%d); use the dbrelay release that installed it, or a newer one", dialect.ErrSchema, v, last)
 }
 
 // Export writes the embedded repeatable objects of one dialect into dir,

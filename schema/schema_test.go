@@ -45,6 +45,22 @@ func statusOf(t *testing.T, m *schema.Migrator) map[string][]string {
 	return out
 }
 
+// objectOf returns the status and the state of one object file.
+func objectOf(t *testing.T, m *schema.Migrator, path string) (*schema.Status, schema.ObjectStatus) {
+	t.Helper()
+	st, err := m.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range st.Objects {
+		if o.Path == path {
+			return st, o
+		}
+	}
+	t.Fatalf("status has no %s", path)
+	return nil, schema.ObjectStatus{}
+}
+
 // tables lists relay's tables with their columns, types, nullability and
 // defaults, and their constraints and indexes: what "the same tables" means.
 func tables(t *testing.T, db *sql.DB) []string {
@@ -141,8 +157,8 @@ func TestUpDownUp(t *testing.T) {
 	if err := again.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != 2 || !strings.Contains(log[0], "already at the latest version") || !strings.Contains(log[1], "already applied") {
-		t.Errorf("a second up said %q, want that nothing was to do", log)
+	if got := strings.Join(log, "\n"); !strings.Contains(got, "already at the latest version") || !strings.Contains(got, "files up to date") || strings.Contains(got, "applied ") {
+		t.Errorf("a second up did something:\n%s", got)
 	}
 	if after := recorded(t, c.DB); !reflect.DeepEqual(before, after) {
 		t.Errorf("a second up changed relay.schema_object:\n%v\n%v", before, after)
@@ -166,16 +182,25 @@ func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
 	ctx := context.Background()
 	c := open(t, pgtest.Migrated(t))
 	m := &schema.Migrator{Conn: c}
-	if got := statusOf(t, m)["procedures/postgres/push.sql"]; !reflect.DeepEqual(got, []string{schema.Applied}) {
-		t.Fatalf("push.sql = %v, want applied", got)
+	st := statusOf(t, m)
+	if got := st["procedures/postgres/push.sql"]; !reflect.DeepEqual(got, []string{schema.Default}) {
+		t.Fatalf("push.sql = %v, want default", got)
+	}
+	if got := st["procedures/postgres/enqueue.sql"]; !reflect.DeepEqual(got, []string{schema.Applied}) {
+		t.Fatalf("enqueue.sql = %v, want applied", got)
 	}
 
-	// CREATE OR REPLACE by hand with another body: drift.
+	// An extension point replaced by hand: customised.
 	if _, err := c.DB.Exec(`CREATE OR REPLACE PROCEDURE relay.on_outcome(message_id bigint, status text, channel text, receiver text, event text, ref text)
 		LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'hand edit'; END $$`); err != nil {
 		t.Fatal(err)
 	}
-	// ALTER by hand: drift.
+	// dbrelay's own, replaced or altered by hand: drift.
+	if _, err := c.DB.Exec(`CREATE OR REPLACE FUNCTION relay.enqueue(sender text, receiver text, channel text, title text,
+		body text DEFAULT '', payload jsonb DEFAULT NULL, event text DEFAULT 'MESSAGE', ref text DEFAULT NULL, address text DEFAULT NULL)
+		RETURNS bigint LANGUAGE sql AS $$ SELECT 0::bigint $$`); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.DB.Exec(`ALTER TABLE relay.message DISABLE TRIGGER message_wake`); err != nil {
 		t.Fatal(err)
 	}
@@ -183,12 +208,13 @@ func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
 	if _, err := c.DB.Exec(`DROP VIEW relay_api.channel_stats`); err != nil {
 		t.Fatal(err)
 	}
-	st := statusOf(t, m)
+	st = statusOf(t, m)
 	for path, want := range map[string][]string{
-		"procedures/postgres/on_outcome.sql": {schema.Drifted},
+		"procedures/postgres/on_outcome.sql": {schema.Customised},
+		"procedures/postgres/enqueue.sql":    {schema.Drifted},
 		"triggers/postgres/message_wake.sql": {schema.Drifted},
 		"views/postgres/channel_stats.sql":   {schema.Missing},
-		"procedures/postgres/push.sql":       {schema.Applied},
+		"procedures/postgres/push.sql":       {schema.Default},
 	} {
 		if got := st[path]; !reflect.DeepEqual(got, want) {
 			t.Errorf("%s = %v, want %v", path, got, want)
@@ -213,7 +239,8 @@ func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
 		t.Fatalf("push.sql with an edited copy = %v, want changed on disk", got)
 	}
 
-	// up with the edited copies repairs everything and records the new file.
+	// up with the edited copies repairs dbrelay's own objects, applies the
+	// integrator's push.sql and keeps the hand-edited hook.
 	if err := edited.Up(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -227,9 +254,17 @@ func TestStatusReportsDriftAndChangedFiles(t *testing.T) {
 	if n := count(t, c.DB, `SELECT count(*) FROM pg_trigger WHERE tgname = 'message_wake' AND tgenabled = 'O'`); n != 1 {
 		t.Fatal("up did not re-enable the drifted wake-up trigger")
 	}
-	// Against the embedded files, push.sql now differs.
-	if got := statusOf(t, m)["procedures/postgres/push.sql"]; !reflect.DeepEqual(got, []string{schema.ChangedOnDisk}) {
-		t.Fatalf("push.sql vs embedded = %v, want changed on disk", got)
+	if n := count(t, c.DB, `SELECT count(*) FROM pg_proc WHERE proname = 'on_outcome' AND prosrc LIKE '%hand edit%'`); n != 1 {
+		t.Fatal("up replaced the hand-edited relay.on_outcome")
+	}
+	// Against the embedded files, push.sql is now a customised extension
+	// point, which a plain status counts as clean.
+	st3, push := objectOf(t, m, "procedures/postgres/push.sql")
+	if !reflect.DeepEqual(push.States, []string{schema.Customised}) {
+		t.Fatalf("push.sql vs embedded = %v, want customised", push.States)
+	}
+	if !st3.Clean() {
+		t.Fatalf("customised extension points made status unclean: %+v", st3.Objects)
 	}
 }
 

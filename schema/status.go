@@ -2,100 +2,102 @@ package schema
 
 import (
 	"context"
-	"fmt"
-
-	"github.com/dbrelay/dbrelay/dialect"
 )
 
-// Object states reported by Status.
+// States of dbrelay's own object files, reported by Status.
 const (
 	Applied       = "applied"         // recorded, same file, same definitions
-	ChangedOnDisk = "changed on disk" // the file differs from the one applied
+	ChangedOnDisk = "changed on disk" // the file differs from the one applied (an edited copy, or a new dbrelay)
 	Missing       = "missing"         // never applied, or an object is gone
 	Drifted       = "drifted"         // edited in the database by hand since it was applied
-	NotOnDisk     = "not on disk"     // recorded, but no such file any more
+	NotOnDisk     = "not on disk"     // recorded, but no such file any more (nothing for up to do)
+)
+
+// States of extension points, reported by Status (besides Missing, and
+// ChangedOnDisk for a copy in --objects-dir that differs from the one
+// applied).
+const (
+	// Default: the database holds the default dbrelay installed.
+	Default = "default"
+	// DefaultChanged: it holds the previous default, untouched, and this
+	// dbrelay ships a new one, which `migrate up` installs.
+	DefaultChanged = "default; the shipped default changed"
+	// Customised: it differs from the default dbrelay installed (edited by
+	// hand, or applied from --objects-dir); `migrate up` keeps it.
+	Customised = "customised"
+	// CustomisedDefaultChanged: customised, and this dbrelay ships another
+	// default than the one it is based on: the DBA may want to look at the
+	// new default (`migrate diff`).
+	CustomisedDefaultChanged = "customised; the shipped default changed"
 )
 
 // Status is what `dbrelay migrate status` reports.
 type Status struct {
 	Installed bool // a version table exists with a version
-	Version   uint
+	Version   int  // -1: dirty with no version
 	Dirty     bool
-	Latest    uint // the binary's newest migration
+	Latest    int // the binary's newest migration
 	Objects   []ObjectStatus
 }
 
 // ObjectStatus is the state of one object file.
 type ObjectStatus struct {
-	Path    string
-	Objects string   // the objects it defines
-	States  []string // Applied, or one or more of the others
+	Path           string
+	Objects        string   // the objects it defines
+	States         []string // one or more of the states above
+	ExtensionPoint bool
 }
 
 // Status compares the database with this binary's migrations and the
-// object files (embedded, or from Objects).
+// object files (shipped, or from Objects).
 func (m *Migrator) Status(ctx context.Context) (*Status, error) {
 	d := m.Conn.Dialect
 	st := &Status{}
 	var err error
-	if st.Latest, err = Latest(d); err != nil {
+	if st.Latest, err = latest(m.shipped(), d); err != nil {
 		return nil, err
 	}
 	if st.Version, st.Dirty, st.Installed, err = d.MigrationVersion(ctx, m.Conn.DB); err != nil {
 		return nil, d.Explain(err)
 	}
-	files, err := LoadObjects(m.objects(), d.Name())
+	srcs, err := m.sources()
 	if err != nil {
 		return nil, err
 	}
-	recorded, err := d.RecordedObjects(ctx, m.Conn.DB)
+	all, recorded, err := m.standings(ctx, m.Conn.DB, srcs)
 	if err != nil {
-		return nil, d.Explain(err)
+		return nil, err
 	}
-	byPath := map[string]dialect.ObjectRecord{}
-	for _, r := range recorded {
-		byPath[r.Path] = r
-	}
-	for _, f := range files {
-		obj := ObjectStatus{Path: f.Path, Objects: f.ObjectNames()}
-		now, complete, err := fingerprint(ctx, d, m.Conn.DB, f.Objects)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Path, d.Explain(err))
-		}
-		rec, known := byPath[f.Path]
-		delete(byPath, f.Path)
-		switch {
-		case !known || !complete:
-			obj.States = append(obj.States, Missing)
-		default:
-			if rec.FileSHA256 != f.SHA256 {
-				obj.States = append(obj.States, ChangedOnDisk)
-			}
-			if rec.DBSHA256 != now {
-				obj.States = append(obj.States, Drifted)
-			}
-		}
-		if len(obj.States) == 0 {
-			obj.States = []string{Applied}
-		}
-		st.Objects = append(st.Objects, obj)
+	onDisk := map[string]bool{}
+	for _, s := range all {
+		onDisk[s.file.Path] = true
+		st.Objects = append(st.Objects, ObjectStatus{Path: s.file.Path, Objects: s.file.ObjectNames(), States: s.states(), ExtensionPoint: s.extensionPoint()})
 	}
 	for _, r := range recorded {
-		if _, left := byPath[r.Path]; left {
+		if !onDisk[r.Path] {
 			st.Objects = append(st.Objects, ObjectStatus{Path: r.Path, Objects: r.Objects, States: []string{NotOnDisk}})
 		}
 	}
 	return st, nil
 }
 
-// Clean reports whether the schema is at the latest version and every
-// object is applied as on disk.
+// Clean reports whether the schema is at the latest version and nothing
+// needs `migrate up`: every own object applied as on disk, every extension
+// point present and either the default or customised (a customised one
+// whose shipped default changed is clean: up keeps it by design). A
+// recorded file this dbrelay no longer has is listed, but up has nothing to
+// do about it.
 func (s *Status) Clean() bool {
 	if !s.Installed || s.Dirty || s.Version != s.Latest {
 		return false
 	}
 	for _, o := range s.Objects {
-		if len(o.States) != 1 || o.States[0] != Applied {
+		if len(o.States) != 1 {
+			return false
+		}
+		switch o.States[0] {
+		case Applied, Default, Customised, CustomisedDefaultChanged, NotOnDisk:
+		default:
 			return false
 		}
 	}

@@ -68,6 +68,9 @@ func newApp() *cli.App {
 		EnableBashCompletion: true,
 		HideVersion:          true,
 		OnUsageError:         onUsageError,
+		// run prints errors and picks the exit code; urfave/cli's own
+		// handler would print them too and call os.Exit.
+		ExitErrHandler: func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			migrateCommand(),
 			pushCommand(),

@@ -89,12 +89,12 @@ func openDB(t *testing.T, url string) *sql.DB {
 
 func TestMigrateStatusPushDown(t *testing.T) {
 	url := pgtest.Empty(t)
-	out := mustRun(t, "migrate", "status", "--database-url", url)
-	if !strings.Contains(out, "not installed") || !strings.Contains(out, "missing") {
-		t.Fatalf("status before up:\n%s", out)
+	latest := latestPostgres(t)
+	code, out, errOut := runCLI(t, "migrate", "status", "--database-url", url)
+	if code != 3 || !strings.Contains(out, "not installed") || !strings.Contains(out, "missing") || !strings.Contains(errOut, "migrate up") {
+		t.Fatalf("status before up: exit %d\n%s%s", code, out, errOut)
 	}
 	out = mustRun(t, "migrate", "up", "--database-url", url)
-	latest := latestPostgres(t)
 	if !strings.Contains(out, fmt.Sprintf("now at version %d", latest)) || !strings.Contains(out, "applied procedures/postgres/push.sql") {
 		t.Fatalf("up:\n%s", out)
 	}
@@ -121,8 +121,9 @@ func TestMigrateStatusPushDown(t *testing.T) {
 		t.Fatalf("the printed ids are not the pushed messages (%d of 2 found)", n)
 	}
 
-	// Drift shows in status, per object: a view replaced by hand (same
-	// columns, another filter) and a trigger disabled by hand.
+	// Drift shows in status, per object, and status then exits 3: a view
+	// replaced by hand (same columns, another filter) and a trigger
+	// disabled by hand.
 	if _, err := db.Exec(`CREATE OR REPLACE VIEW relay_api.pending AS
 		SELECT m.id, m.key, m.receiver, m.channel, m.title, m.event, m.ref, m.status, m.attempts,
 		       m.next_attempt_at, m.last_error, m.created_at
@@ -132,7 +133,10 @@ func TestMigrateStatusPushDown(t *testing.T) {
 	if _, err := db.Exec(`ALTER TABLE relay.message DISABLE TRIGGER message_outcome`); err != nil {
 		t.Fatal(err)
 	}
-	out = mustRun(t, "migrate", "status", "--database-url", url)
+	code, out, errOut = runCLI(t, "migrate", "status", "--database-url", url)
+	if code != 3 || !strings.Contains(errOut, "not up to date") {
+		t.Fatalf("status after a hand edit: exit %d\n%s%s", code, out, errOut)
+	}
 	for _, path := range []string{"views/postgres/pending.sql", "triggers/postgres/message_outcome.sql"} {
 		if line := statusLine(t, out, path); !strings.Contains(line, "drifted") {
 			t.Errorf("%s after a hand edit: %q, want drifted", path, line)
@@ -142,14 +146,14 @@ func TestMigrateStatusPushDown(t *testing.T) {
 		t.Errorf("an untouched view: %q, want applied", line)
 	}
 
-	code, _, errOut := runCLI(t, "migrate", "down", "--database-url", url)
+	code, _, errOut = runCLI(t, "migrate", "down", "--database-url", url)
 	if code != 2 || !strings.Contains(errOut, "--yes") {
 		t.Fatalf("down without --yes: exit %d, %q", code, errOut)
 	}
 	mustRun(t, "migrate", "down", "--yes", "--database-url", url)
-	out = mustRun(t, "migrate", "status", "--database-url", url)
-	if !strings.Contains(out, "not installed") {
-		t.Fatalf("status after down:\n%s", out)
+	code, out, _ = runCLI(t, "migrate", "status", "--database-url", url)
+	if code != 3 || !strings.Contains(out, "not installed") {
+		t.Fatalf("status after down: exit %d\n%s", code, out)
 	}
 }
 
@@ -172,12 +176,12 @@ func TestExportAndObjectsDir(t *testing.T) {
 	if err := os.WriteFile(f, edited, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out = mustRun(t, "migrate", "status", "--database-url", url, "--objects-dir", dir)
-	if !strings.Contains(out, "changed on disk") {
-		t.Fatalf("status with an edited copy:\n%s", out)
+	code, out, _ := runCLI(t, "migrate", "status", "--database-url", url, "--objects-dir", dir)
+	if code != 3 || !strings.Contains(out, "changed on disk") {
+		t.Fatalf("status with an edited copy: exit %d\n%s", code, out)
 	}
 	out = mustRun(t, "migrate", "up", "--database-url", url, "--objects-dir", dir)
-	if !strings.Contains(out, "applied procedures/postgres/on_outcome.sql (changed on disk)") {
+	if !strings.Contains(out, "applied procedures/postgres/on_outcome.sql (changed in --objects-dir)") {
 		t.Fatalf("up with an edited copy:\n%s", out)
 	}
 	var def string

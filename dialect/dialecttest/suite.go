@@ -33,6 +33,17 @@ type Harness interface {
 	// relay.settings.max_message_bytes: its UTF-8 bytes on PostgreSQL, its
 	// UTF-16 bytes on SQL Server (DATALENGTH of nvarchar).
 	StoredBytes(s string) int
+	// SQL is the dialect's text for the extension point tests (see
+	// extension.go): "host table" (a host's table host_log(id, note)),
+	// "push line" (a statement for relay.push's body that writes its title
+	// into host_log), "failing hook" (relay.on_outcome writing into
+	// host_log, then raising), "recording hook" (relay.on_outcome writing
+	// its status and message id into host_log), "host dependent" (a host
+	// object depending on a dbrelay object, which stops migrate down),
+	// "requires migration" (an up migration declaring that relay.on_outcome
+	// gains a parameter note) and "hook with note" (the object file of
+	// relay.on_outcome with that parameter).
+	SQL(name string) string
 }
 
 // Run runs every test of the suite.
@@ -52,6 +63,7 @@ func Run(t *testing.T, h Harness) {
 	runChannelKindsSuite(t, h)
 	runInboundSuite(t, h)
 	runMailSuite(t, h)
+	runExtensionSuite(t, h)
 }
 
 // db wraps a connection with ?-placeholder helpers for test set-up.

@@ -91,6 +91,8 @@ func explainServerError(e *pq.Error) error {
 		return explained(e, "dbrelay's tables are not installed; run 'dbrelay migrate up'")
 	case code == "42883" && strings.Contains(e.Message, "relay."): // undefined_function
 		return explained(e, "dbrelay's procedures are not installed; run 'dbrelay migrate up'")
+	case code == "2BP01": // dependent_objects_still_exist
+		return explained(e, "one of your own objects (named above) depends on a dbrelay object; drop or change it first (dbrelay never drops with CASCADE, which would drop yours too)")
 	case code == "57P01" || code == "57P02" || code == "57P03": // admin shutdown, crash, cannot connect now
 		return explained(e, "the server is shutting down or starting up; try again in a moment")
 	}

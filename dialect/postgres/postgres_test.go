@@ -217,3 +217,40 @@ func TestChannelConfigCheckedDeeply(t *testing.T) {
 		}
 	}
 }
+
+// SQL is the PostgreSQL text of the extension point tests.
+func (harness) SQL(name string) string {
+	return map[string]string{
+		"host table": `CREATE TABLE host_log (id serial PRIMARY KEY, note text NOT NULL)`,
+		"push line":  `    INSERT INTO host_log (note) VALUES ('custom push: ' || push.title);`,
+		"failing hook": `CREATE OR REPLACE PROCEDURE relay.on_outcome(message_id bigint, status text, channel text, receiver text, event text, ref text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO host_log (note) VALUES ('half done');
+    RAISE EXCEPTION 'hook is broken';
+END $$`,
+		"recording hook": `CREATE OR REPLACE PROCEDURE relay.on_outcome(message_id bigint, status text, channel text, receiver text, event text, ref text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO host_log (note) VALUES (on_outcome.status || ' ' || on_outcome.message_id);
+END $$`,
+		"host dependent": `CREATE VIEW public.host_outbox AS SELECT id FROM relay_api.outbox`,
+		"requires migration": `-- A newer dbrelay's migration (test): relay.on_outcome gains a parameter.
+-- dbrelay:requires relay.on_outcome(message_id, status, channel, receiver, event, ref, note): add the parameter note text DEFAULT NULL after ref
+DROP PROCEDURE IF EXISTS relay.on_outcome(bigint, text, text, text, text, text);
+`,
+		"hook with note": `-- relay.on_outcome with a note (a newer default, for tests).
+--
+-- dbrelay:extension-point
+CREATE OR REPLACE PROCEDURE relay.on_outcome(
+    message_id bigint, status text, channel text, receiver text, event text, ref text, note text DEFAULT NULL
+)
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    NULL;
+END
+$$;
+`,
+	}[name]
+}

@@ -156,13 +156,44 @@ SELECT pg_get_triggerdef(t.oid) || ' ENABLED=' || t.tgenabled::text
 FROM pg_trigger t
 WHERE t.tgrelid = to_regclass($1) AND t.tgname = $2`
 
+	// ddlRoutine, ddlView and ddlTrigger give an object's definition as
+	// statements that create it again (the history of replaced definitions,
+	// `migrate diff`).
+	ddlRoutine = `
+SELECT string_agg(rtrim(pg_get_functiondef(p.oid), E'\n') || ';', E'\n\n' ORDER BY p.oid::regprocedure::text)
+FROM pg_proc p
+WHERE p.pronamespace = to_regnamespace($1) AND p.proname = $2`
+
+	ddlView = `
+SELECT 'CREATE OR REPLACE VIEW ' || c.oid::regclass::text || E' AS\n' || pg_get_viewdef(c.oid)
+FROM pg_class c
+WHERE c.relnamespace = to_regnamespace($1) AND c.relname = $2 AND c.relkind IN ('v', 'm')`
+
+	ddlTrigger = `
+SELECT pg_get_triggerdef(t.oid) || ';'
+       || CASE WHEN t.tgenabled = 'D'
+               THEN E'\nALTER TABLE ' || t.tgrelid::regclass::text || ' DISABLE TRIGGER ' || quote_ident(t.tgname) || ';'
+               ELSE '' END
+FROM pg_trigger t
+WHERE t.tgrelid = to_regclass($1) AND t.tgname = $2`
+
 	recordObject = `
-INSERT INTO relay.schema_object (path, objects, file_sha256, db_sha256, applied_at)
-VALUES ($1, $2, $3, $4, now())
+INSERT INTO relay.schema_object (path, objects, file_sha256, db_sha256, shipped_sha256, applied_at)
+VALUES ($1, $2, $3, $4, $5, now())
 ON CONFLICT (path) DO UPDATE
 SET objects = excluded.objects, file_sha256 = excluded.file_sha256,
-    db_sha256 = excluded.db_sha256, applied_at = excluded.applied_at`
+    db_sha256 = excluded.db_sha256, shipped_sha256 = excluded.shipped_sha256,
+    applied_at = excluded.applied_at`
 
+	// recordedObjects reads shipped_sha256 through to_jsonb, so that it
+	// also works on a database still below migration 4, which adds that
+	// column ('' then).
 	recordedObjects = `
-SELECT path, objects, file_sha256, db_sha256, applied_at FROM relay.schema_object ORDER BY path`
+SELECT o.path, o.objects, o.file_sha256, o.db_sha256, o.applied_at, coalesce(to_jsonb(o) ->> 'shipped_sha256', '')
+FROM relay.schema_object o ORDER BY o.path`
+
+	saveReplaced = `
+INSERT INTO relay.schema_object_history (path, object, definition, reason)
+VALUES ($1, $2, $3, $4)
+RETURNING id`
 )

@@ -39,16 +39,16 @@ func (Dialect) MigrationDriver(ctx context.Context, db *sql.DB) (database.Driver
 
 // AfterDown drops the version table and schema relay, which the down
 // migration has to leave while golang-migrate still records versions there.
-func (Dialect) AfterDown(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, dropVersionTable); err != nil {
+func (Dialect) AfterDown(ctx context.Context, q dialect.Querier) error {
+	if _, err := q.ExecContext(ctx, dropVersionTable); err != nil {
 		return err
 	}
-	_, err := db.ExecContext(ctx, dropSchemaIfEmpty)
+	_, err := q.ExecContext(ctx, dropSchemaIfEmpty)
 	return err
 }
 
 // MigrationVersion reads relay.schema_migrations.
-func (Dialect) MigrationVersion(ctx context.Context, q dialect.Querier) (uint, bool, bool, error) {
+func (Dialect) MigrationVersion(ctx context.Context, q dialect.Querier) (int, bool, bool, error) {
 	var version int64
 	var dirty bool
 	err := q.QueryRowContext(ctx, readVersion).Scan(&version, &dirty)
@@ -61,7 +61,7 @@ func (Dialect) MigrationVersion(ctx context.Context, q dialect.Querier) (uint, b
 	case err != nil:
 		return 0, false, false, err
 	}
-	return uint(version), dirty, true, nil
+	return int(version), dirty, true, nil
 }
 
 // Batches returns the whole file: PostgreSQL runs a multi-statement string
@@ -88,18 +88,31 @@ func (Dialect) BeginObjects(ctx context.Context, db *sql.DB) (*sql.Tx, error) {
 // for functions and procedures (all overloads), pg_get_viewdef for views,
 // pg_get_triggerdef plus its enabled state for triggers.
 func (Dialect) Definition(ctx context.Context, q dialect.Querier, obj dialect.Object) (string, bool, error) {
+	return catalogText(ctx, q, obj, routineDefinition, viewDefinition, triggerDefinition)
+}
+
+// DDL returns pg_get_functiondef (every overload), CREATE OR REPLACE VIEW
+// around pg_get_viewdef, or pg_get_triggerdef (and a DISABLE TRIGGER when
+// it is disabled).
+func (Dialect) DDL(ctx context.Context, q dialect.Querier, obj dialect.Object) (string, bool, error) {
+	return catalogText(ctx, q, obj, ddlRoutine, ddlView, ddlTrigger)
+}
+
+// catalogText runs the query for obj's kind with its schema and name (a
+// trigger: its table and name).
+func catalogText(ctx context.Context, q dialect.Querier, obj dialect.Object, routine, view, trigger string) (string, bool, error) {
 	var def sql.NullString
 	var err error
 	switch obj.Kind {
 	case "function", "procedure":
 		schema, name := splitName(obj.Name)
-		err = q.QueryRowContext(ctx, routineDefinition, schema, name).Scan(&def)
+		err = q.QueryRowContext(ctx, routine, schema, name).Scan(&def)
 	case "view":
 		schema, name := splitName(obj.Name)
-		err = q.QueryRowContext(ctx, viewDefinition, schema, name).Scan(&def)
+		err = q.QueryRowContext(ctx, view, schema, name).Scan(&def)
 	case "trigger":
 		_, name := splitName(obj.Name)
-		err = q.QueryRowContext(ctx, triggerDefinition, obj.Table, name).Scan(&def)
+		err = q.QueryRowContext(ctx, trigger, obj.Table, name).Scan(&def)
 	default:
 		return "", false, fmt.Errorf("unknown object kind %q", obj.Kind)
 	}
@@ -131,8 +144,15 @@ func fold(ident string) string {
 
 // RecordObject upserts a row of relay.schema_object.
 func (Dialect) RecordObject(ctx context.Context, q dialect.Querier, rec dialect.ObjectRecord) error {
-	_, err := q.ExecContext(ctx, recordObject, rec.Path, rec.Objects, rec.FileSHA256, rec.DBSHA256)
+	_, err := q.ExecContext(ctx, recordObject, rec.Path, rec.Objects, rec.FileSHA256, rec.DBSHA256, rec.ShippedSHA256)
 	return err
+}
+
+// SaveReplaced inserts a row into relay.schema_object_history.
+func (Dialect) SaveReplaced(ctx context.Context, q dialect.Querier, r dialect.Replaced) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, saveReplaced, r.Path, r.Object, r.Definition, r.Reason).Scan(&id)
+	return id, err
 }
 
 // RecordedObjects lists relay.schema_object; none when the table is missing.

@@ -66,11 +66,12 @@ func explainServerError(e mssql.Error) error {
 	if len(all) == 0 {
 		all = []mssql.Error{e}
 	}
-	// The outcome hook first: it is the integrator's code, and whatever
-	// number it raises, the write-back failed because of it.
+	// The outcome hook first: it is the integrator's code, whatever number
+	// it raises. (The listener runs it through relay.run_hooks, which
+	// records its errors; this is for a hook called some other way.)
 	for _, x := range all {
 		if p := procName(x); p == "on_outcome" || p == "message_outcome" {
-			return explained(e, x, "relay.on_outcome, the outcome hook, failed, so this whole write-back was rolled back and will be retried; fix the hook (procedures/sqlserver/on_outcome.sql, then 'dbrelay migrate up'): until then these messages are delivered again after their lease")
+			return explained(e, x, "relay.on_outcome, the outcome hook, failed; fix it (it is yours: the listener's failed calls are listed in relay_api.hook_failures and retried)")
 		}
 	}
 	for _, x := range all {

@@ -262,17 +262,47 @@ FROM sys.sql_modules AS m
 LEFT JOIN sys.triggers AS t ON m.object_id = t.object_id
 WHERE m.object_id = OBJECT_ID(@p1)`
 
+	// objectDDL is the module's text as SQL Server keeps it, with the SET
+	// options it was created with in front (a module keeps them, and the
+	// text runs as it is in sqlcmd or SSMS), and for a disabled trigger the
+	// DISABLE TRIGGER after it.
+	objectDDL = `
+SELECT N'SET ANSI_NULLS ' + CASE WHEN m.uses_ansi_nulls = 1 THEN N'ON' ELSE N'OFF' END + N';' + NCHAR(10)
+    + N'SET QUOTED_IDENTIFIER ' + CASE WHEN m.uses_quoted_identifier = 1 THEN N'ON' ELSE N'OFF' END + N';' + NCHAR(10)
+    + N'GO' + NCHAR(10) + m.definition + NCHAR(10) + N'GO'
+    + CASE WHEN t.is_disabled = 1
+        THEN NCHAR(10) + N'DISABLE TRIGGER ' + QUOTENAME(OBJECT_SCHEMA_NAME(t.object_id)) + N'.' + QUOTENAME(t.name)
+            + N' ON ' + QUOTENAME(OBJECT_SCHEMA_NAME(t.parent_id)) + N'.' + QUOTENAME(OBJECT_NAME(t.parent_id))
+            + N';' + NCHAR(10) + N'GO'
+        ELSE N'' END
+FROM sys.sql_modules AS m
+LEFT JOIN sys.triggers AS t ON m.object_id = t.object_id
+WHERE m.object_id = OBJECT_ID(@p1)`
+
 	recordObject = `
 UPDATE relay.schema_object
-SET objects = @p2, file_sha256 = @p3, db_sha256 = @p4, applied_at = SYSUTCDATETIME()
+SET objects = @p2, file_sha256 = @p3, db_sha256 = @p4, shipped_sha256 = @p5, applied_at = SYSUTCDATETIME()
 WHERE path = @p1;
 IF @@ROWCOUNT = 0
-    INSERT INTO relay.schema_object (path, objects, file_sha256, db_sha256, applied_at)
-    VALUES (@p1, @p2, @p3, @p4, SYSUTCDATETIME());`
+    INSERT INTO relay.schema_object (path, objects, file_sha256, db_sha256, shipped_sha256, applied_at)
+    VALUES (@p1, @p2, @p3, @p4, @p5, SYSUTCDATETIME());`
 
 	// recordedObjects returns no rows when the table does not exist, without
-	// raising error 208 inside the applier's transaction.
+	// raising error 208 inside the applier's transaction; on a database
+	// still below migration 4 (no shipped_sha256 column yet: a batch naming
+	// it would not compile) shipped_sha256 is ''.
 	recordedObjects = `
 IF OBJECT_ID(N'relay.schema_object', N'U') IS NOT NULL
-    SELECT path, objects, file_sha256, db_sha256, applied_at FROM relay.schema_object ORDER BY path;`
+BEGIN
+    IF COL_LENGTH(N'relay.schema_object', N'shipped_sha256') IS NOT NULL
+        EXEC sp_executesql N'SELECT path, objects, file_sha256, db_sha256, applied_at, ISNULL(shipped_sha256, N'''')
+            FROM relay.schema_object ORDER BY path';
+    ELSE
+        SELECT path, objects, file_sha256, db_sha256, applied_at, N'' FROM relay.schema_object ORDER BY path;
+END;`
+
+	saveReplaced = `
+SET NOCOUNT ON;
+INSERT INTO relay.schema_object_history (path, object, definition, reason) VALUES (@p1, @p2, @p3, @p4);
+SELECT CONVERT(bigint, SCOPE_IDENTITY());`
 )

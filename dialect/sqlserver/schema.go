@@ -48,14 +48,14 @@ func (d Dialect) MigrationDriver(ctx context.Context, db *sql.DB) (database.Driv
 
 // AfterDown drops the version table and schema relay, which the down
 // migration has to leave while golang-migrate still records versions there.
-func (Dialect) AfterDown(ctx context.Context, db *sql.DB) error {
-	_, err := db.ExecContext(ctx, dropVersionTable)
+func (Dialect) AfterDown(ctx context.Context, q dialect.Querier) error {
+	_, err := q.ExecContext(ctx, dropVersionTable)
 	return err
 }
 
 // MigrationVersion reads relay.schema_migrations; a missing table or an
 // empty one means not installed.
-func (Dialect) MigrationVersion(ctx context.Context, q dialect.Querier) (uint, bool, bool, error) {
+func (Dialect) MigrationVersion(ctx context.Context, q dialect.Querier) (int, bool, bool, error) {
 	var version int64
 	var dirty bool
 	err := q.QueryRowContext(ctx, readVersion).Scan(&version, &dirty)
@@ -67,7 +67,7 @@ func (Dialect) MigrationVersion(ctx context.Context, q dialect.Querier) (uint, b
 	case err != nil:
 		return 0, false, false, err
 	}
-	return uint(version), dirty, true, nil
+	return int(version), dirty, true, nil
 }
 
 // Batches splits an object file on GO lines, as sqlcmd and SSMS do, with
@@ -118,15 +118,29 @@ func applockResult(code int) string {
 }
 
 // Definition returns sys.sql_modules' text of an object with its SET
-// options and, for a trigger, whether it is disabled.
+// options and, for a trigger, whether it is disabled, normalised as
+// PostgreSQL's catalog normalises a definition (see normaliseModule), so
+// that what SQL Server tools do to a module's text without changing the
+// module does not count as an edit.
 func (Dialect) Definition(ctx context.Context, q dialect.Querier, obj dialect.Object) (string, bool, error) {
+	def, ok, err := moduleText(ctx, q, obj, objectDefinition)
+	return normaliseModule(def), ok, err
+}
+
+// DDL returns the module's text as stored, ready to run in sqlcmd: its SET
+// options, the text, GO (and DISABLE TRIGGER for a disabled trigger).
+func (Dialect) DDL(ctx context.Context, q dialect.Querier, obj dialect.Object) (string, bool, error) {
+	return moduleText(ctx, q, obj, objectDDL)
+}
+
+func moduleText(ctx context.Context, q dialect.Querier, obj dialect.Object, query string) (string, bool, error) {
 	switch obj.Kind {
 	case "function", "procedure", "view", "trigger":
 	default:
 		return "", false, fmt.Errorf("unknown object kind %q", obj.Kind)
 	}
 	var def sql.NullString
-	err := q.QueryRowContext(ctx, objectDefinition, obj.Name).Scan(&def)
+	err := q.QueryRowContext(ctx, query, obj.Name).Scan(&def)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -139,8 +153,15 @@ func (Dialect) Definition(ctx context.Context, q dialect.Querier, obj dialect.Ob
 // RecordObject upserts a row of relay.schema_object (under the applier's
 // lock, so UPDATE then INSERT cannot race).
 func (Dialect) RecordObject(ctx context.Context, q dialect.Querier, rec dialect.ObjectRecord) error {
-	_, err := q.ExecContext(ctx, recordObject, rec.Path, rec.Objects, rec.FileSHA256, rec.DBSHA256)
+	_, err := q.ExecContext(ctx, recordObject, rec.Path, rec.Objects, rec.FileSHA256, rec.DBSHA256, rec.ShippedSHA256)
 	return err
+}
+
+// SaveReplaced inserts a row into relay.schema_object_history.
+func (Dialect) SaveReplaced(ctx context.Context, q dialect.Querier, r dialect.Replaced) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, saveReplaced, r.Path, r.Object, r.Definition, r.Reason).Scan(&id)
+	return id, err
 }
 
 // RecordedObjects lists relay.schema_object; none when the table is missing.

@@ -14,9 +14,8 @@
 -- insert into relay.message directly, so it can neither read the channels
 -- nor forge an outcome. EXECUTE is revoked from PUBLIC below.
 --
--- Integrators: keep the signature (other procedures and hosts call it by
--- position and by name); the body may gain checks or defaults. It runs as
--- its owner: qualify every name, and build no SQL from the arguments.
+-- dbrelay's own: `dbrelay migrate up` restores it (hosts and relay.push call
+-- it by position and by name). Put your routing and checks in relay.push.
 CREATE OR REPLACE FUNCTION relay.enqueue(
     sender   text,
     receiver text,

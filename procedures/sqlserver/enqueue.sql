@@ -29,8 +29,8 @@ GO
 -- (relay.enqueued_ids.1, .2, ...). Sessions that never arm it (every host)
 -- pay one SESSION_CONTEXT lookup and store nothing.
 --
--- Integrators: keep the signature (other procedures and hosts call it by
--- name); the body may gain checks or defaults.
+-- dbrelay's own: `dbrelay migrate up` restores it (hosts and relay.push call
+-- it by name). Put your routing and checks in relay.push.
 CREATE OR ALTER PROCEDURE relay.enqueue
     @Sender nvarchar(200),
     @Receiver nvarchar(200),

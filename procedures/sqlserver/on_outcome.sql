@@ -6,26 +6,23 @@ GO
 -- dbrelay:extension-point (the integrator's once installed: `dbrelay migrate up`
 -- creates it when missing and never replaces a customised one)
 --
--- Called by: the message_outcome trigger, inside the listener's write-back
--- transaction (one write-back covers a batch of messages).
+-- Called by: relay.run_hooks, from a listener's hook runner, after the
+-- outcome was committed (the message_outcome trigger only queues the call
+-- in relay.hook_run), in a transaction of its own that also removes the
+-- queued call: the hook runs once per outcome, usually within a moment.
 --
--- Errors: the trigger runs this hook in TRY/CATCH with XACT_ABORT OFF. An
--- error that leaves the transaction committable is swallowed and appended
--- to the message's last_error ("relay.on_outcome failed: ..."), and the
--- outcome is recorded, as on PostgreSQL. But on SQL Server most errors
--- raised inside a trigger doom the transaction whatever XACT_ABORT says;
--- then nothing can save it: the error is raised again, the whole write-back
--- batch rolls back, the listener retries it for one lease and logs it, and
--- the messages are claimed and delivered AGAIN when their lease ends. So:
--- keep this hook short and unable to fail (no conversions of doubtful data,
--- no remote calls, no SET XACT_ABORT ON, no COMMIT or ROLLBACK). If your
--- reaction is risky, insert a row into a table of your own here and do
--- the work from there.
+-- Errors: whatever this raises (even an error that dooms the transaction)
+-- rolls back this hook's work alone; the outcome stays as it is, the
+-- message is never delivered again because of it, the error shows in
+-- relay_api.hook_failures, and the call is retried with a backoff until it
+-- succeeds. Do not COMMIT or ROLLBACK here: the caller owns the
+-- transaction (the hook's work commits together with its dequeue).
 --
 -- Integrators: put your reaction here, e.g. mark your own task notified
 -- (Domino's mail-in agent, InfoPlus Messenger's ACTION_DONE handler):
 --   UPDATE dbo.wf_task SET notified_at = SYSUTCDATETIME() WHERE instance_id = @ref;
--- Keep the signature. It runs for every finished message.
+-- Keep the signature: a dbrelay version that changes it says so in its
+-- migration, and `migrate up` stops until your version follows.
 CREATE OR ALTER PROCEDURE relay.on_outcome
     @message_id bigint,
     @status nvarchar(16),

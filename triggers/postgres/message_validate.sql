@@ -22,8 +22,8 @@
 -- id = …` just works. The update trigger fires only when the channel
 -- changes or that consistency would break, so the listener's own updates
 -- never pay for it.
--- Integrators: add checks here if you must; keep them cheap, they run on
--- every insert.
+-- dbrelay's own: `dbrelay migrate up` restores it. Put your own checks in
+-- relay.push (or a trigger of your own).
 CREATE OR REPLACE FUNCTION relay.message_validate() RETURNS trigger
 LANGUAGE plpgsql
 AS $$

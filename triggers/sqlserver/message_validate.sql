@@ -35,8 +35,8 @@ GO
 -- Statements that change none of status, channel, receiver and
 -- next_attempt_at return at once.
 --
--- Integrators: add checks here if you must; keep them cheap, they run on
--- every insert. THROW numbers 50000-50099 are dbrelay's.
+-- dbrelay's own: `dbrelay migrate up` restores it. Put your own checks in
+-- relay.push (or a trigger of your own). THROW numbers 50000-50099 are dbrelay's.
 CREATE OR ALTER TRIGGER relay.message_validate
 ON relay.message
 AFTER INSERT, UPDATE
