@@ -222,17 +222,17 @@ func TestChannelConfigCheckedDeeply(t *testing.T) {
 func (harness) SQL(name string) string {
 	return map[string]string{
 		"host table": `CREATE TABLE host_log (id serial PRIMARY KEY, note text NOT NULL)`,
-		"push line":  `    INSERT INTO host_log (note) VALUES ('custom push: ' || push.title);`,
+		"push line":  `    INSERT INTO public.host_log (note) VALUES ('custom push: ' || push.title);`,
 		"failing hook": `CREATE OR REPLACE PROCEDURE relay.on_outcome(message_id bigint, status text, channel text, receiver text, event text, ref text)
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO host_log (note) VALUES ('half done');
+    INSERT INTO public.host_log (note) VALUES ('half done');
     RAISE EXCEPTION 'hook is broken';
 END $$`,
 		"recording hook": `CREATE OR REPLACE PROCEDURE relay.on_outcome(message_id bigint, status text, channel text, receiver text, event text, ref text)
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO host_log (note) VALUES (on_outcome.status || ' ' || on_outcome.message_id);
+    INSERT INTO public.host_log (note) VALUES (on_outcome.status || ' ' || on_outcome.message_id);
 END $$`,
 		"host dependent": `CREATE VIEW public.host_outbox AS SELECT id FROM relay_api.outbox`,
 		"requires migration": `-- A newer dbrelay's migration (test): relay.on_outcome gains a parameter.
