@@ -12,7 +12,7 @@ package tmpl
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
+	"errors"
 	htmltemplate "html/template"
 	"strings"
 	texttemplate "text/template"
@@ -84,7 +84,7 @@ var sample = channel.Message{ID: 1, Key: "00000000-0000-0000-0000-000000000000",
 func Parse(name, text string) (*Template, error) {
 	t, err := texttemplate.New(name).Option("missingkey=zero").Funcs(funcs).Parse(text)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, clean(err))
+		return nil, errors.New(clean(name, err))
 	}
 	tp := &Template{name: name, text: t}
 	return tp, tp.try()
@@ -95,7 +95,7 @@ func Parse(name, text string) (*Template, error) {
 func ParseHTML(name, text string) (*Template, error) {
 	t, err := htmltemplate.New(name).Option("missingkey=zero").Funcs(funcs).Parse(text)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %v", name, clean(err))
+		return nil, errors.New(clean(name, err))
 	}
 	tp := &Template{name: name, html: t}
 	return tp, tp.try()
@@ -124,15 +124,19 @@ func (t *Template) Render(m *channel.Message) (string, error) {
 		err = t.text.Execute(&b, f)
 	}
 	if err != nil {
-		return "", fmt.Errorf("%s: %v", t.name, clean(err))
+		return "", errors.New(clean(t.name, err))
 	}
 	return b.String(), nil
 }
 
-// clean drops the "template: name:" prefix the template packages repeat.
-func clean(err error) string {
+// clean drops the "template: " prefix the template packages repeat and
+// makes the message start with name exactly once.
+func clean(name string, err error) string {
 	s := err.Error()
 	s = strings.TrimPrefix(s, "template: ")
 	s = strings.TrimPrefix(s, "html/template:")
-	return s
+	if strings.HasPrefix(s, name+":") {
+		return s
+	}
+	return name + ": " + s
 }

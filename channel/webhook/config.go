@@ -1,33 +1,38 @@
 package webhook
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 	"slices"
-	"strings"
+
+	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/channel/oauth"
+	"github.com/dbrelay/dbrelay/channel/tmpl"
 )
 
 // configKeys are the keys a webhook channel's config may have. The
 // database checks the same shape when a channel row is written
-// (triggers/<dialect>/channel_validate.sql): keep them in step.
-var configKeys = []string{"headers", "basic_auth"}
+// (triggers/<dialect>/channel_validate.sql): keep them in step. A config
+// with "preset" is a chat robot's (package channel/robot), which the
+// listener's webhook factory hands to that package instead.
+var configKeys = []string{"basic_auth", "headers", "oauth2"}
 
 // config is a webhook channel's parsed relay.channel.config.
 type config struct {
-	headers   map[string]headerValue
+	headers   []header // in name order
 	basicAuth *basicAuth
+	oauth2    *oauth.Config
 }
 
-// headerValue is one value of config.headers: a literal string, or
-// {"value_from_env": "NAME"} for a value read from the listener's
-// environment (a bearer token, an API key), so that it stays out of the
-// table.
-type headerValue struct {
-	literal string
-	fromEnv string
+// header is one entry of config.headers: a template (a plain string is a
+// template without actions) or {"value_from_env": "NAME"} for a value read
+// from the listener's environment (a bearer token, an API key), so that it
+// stays out of the table.
+type header struct {
+	name  string // canonical
+	value *tmpl.Value
 }
 
 type basicAuth struct {
@@ -36,32 +41,20 @@ type basicAuth struct {
 }
 
 // parseConfig parses raw, rejecting unknown keys so that a typo such as
-// "header" fails at start-up instead of silently sending without it.
+// "header" fails at start-up instead of silently sending without it. Header
+// templates are parsed and tried on a sample message here.
 func parseConfig(raw json.RawMessage) (config, error) {
 	var cfg config
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return cfg, nil
-	}
-	if raw[0] != '{' {
-		return cfg, errors.New("config must be a JSON object")
-	}
-	var top map[string]json.RawMessage
-	err := json.Unmarshal(raw, &top)
+	top, err := channel.ConfigObject("config", raw, configKeys)
 	if err != nil {
-		return cfg, fmt.Errorf("config is not valid JSON: %v", err)
+		return cfg, err
 	}
-	for _, k := range slices.Sorted(maps.Keys(top)) {
-		if !slices.Contains(configKeys, k) {
-			return cfg, fmt.Errorf("config has unknown key %q (known keys: %s)", k, strings.Join(configKeys, ", "))
-		}
-	}
-	if v, ok := top["headers"]; ok && string(v) != "null" {
+	if v := top["headers"]; !channel.IsNull(v) {
 		if cfg.headers, err = parseHeaders(v); err != nil {
 			return cfg, err
 		}
 	}
-	if v, ok := top["basic_auth"]; ok && string(v) != "null" {
+	if v := top["basic_auth"]; !channel.IsNull(v) {
 		var ba map[string]json.RawMessage
 		if err := json.Unmarshal(v, &ba); err != nil {
 			return cfg, fmt.Errorf(`config.basic_auth must be an object {"username": …, "password_env": …}: %v`, err)
@@ -82,59 +75,32 @@ func parseConfig(raw json.RawMessage) (config, error) {
 			}
 		}
 	}
+	if v := top["oauth2"]; !channel.IsNull(v) {
+		if cfg.oauth2, err = oauth.ParseConfig(v); err != nil {
+			return cfg, err
+		}
+	}
 	return cfg, nil
 }
 
-// parseHeaders parses config.headers: an object whose values are strings
-// or {"value_from_env": "NAME"}.
-func parseHeaders(raw json.RawMessage) (map[string]headerValue, error) {
-	const shape = `config.headers must be an object of header names to string values or {"value_from_env": "NAME"}`
+// parseHeaders parses config.headers: an object whose values are templates
+// or {"value_from_env": "NAME"}. Names are checked by newSender.
+func parseHeaders(raw json.RawMessage) ([]header, error) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
-		return nil, fmt.Errorf("%s: %v", shape, err)
+		return nil, fmt.Errorf(`config.headers must be an object of header names to string values or {"value_from_env": "NAME"}: %v`, err)
 	}
-	out := make(map[string]headerValue, len(m))
+	out := make([]header, 0, len(m))
 	for _, name := range slices.Sorted(maps.Keys(m)) {
-		v := bytes.TrimSpace(m[name])
-		var hv headerValue
-		switch {
-		case len(v) > 0 && v[0] == '"':
-			if err := json.Unmarshal(v, &hv.literal); err != nil {
-				return nil, fmt.Errorf("%s: %s: %v", shape, name, err)
-			}
-		case len(v) > 0 && v[0] == '{':
-			var obj map[string]json.RawMessage
-			if err := json.Unmarshal(v, &obj); err != nil {
-				return nil, fmt.Errorf("%s: %s: %v", shape, name, err)
-			}
-			for k := range obj {
-				if k != "value_from_env" {
-					return nil, fmt.Errorf(`config.headers.%s has unknown key %q (known keys: value_from_env)`, name, k)
-				}
-			}
-			if err := json.Unmarshal(obj["value_from_env"], &hv.fromEnv); err != nil || hv.fromEnv == "" {
-				return nil, fmt.Errorf(`config.headers.%s.value_from_env must be the name of an environment variable`, name)
-			}
-		default:
-			return nil, fmt.Errorf("%s: the value of %s is %s", shape, name, jsonKind(v))
+		if !validHeaderName(name) {
+			return nil, fmt.Errorf("config.headers: %q is not a valid header name", name)
 		}
-		out[name] = hv
+		canon := http.CanonicalHeaderKey(name)
+		v, err := tmpl.ParseValue("config.headers."+canon, m[name])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, header{name: canon, value: v})
 	}
 	return out, nil
-}
-
-// jsonKind names the kind of a JSON value for an error message, without
-// quoting it.
-func jsonKind(v []byte) string {
-	switch {
-	case len(v) == 0:
-		return "empty"
-	case v[0] == '[':
-		return "an array"
-	case v[0] == 'n':
-		return "null"
-	case v[0] == 't' || v[0] == 'f':
-		return "a boolean"
-	}
-	return "a number"
 }

@@ -30,16 +30,23 @@
 // verifies. The secret itself lives in the listener's environment, in the
 // usual whsec_<base64> form, never in the database.
 //
-// The channel's config may add static headers and HTTP basic auth whose
-// password also comes from the environment:
+// The channel's config may add headers (a string, which may be a template
+// over the message, package channel/tmpl; or {"value_from_env": "NAME"}),
+// and HTTP basic auth whose password also comes from the environment, or an
+// OAuth2 client-credentials token (package channel/oauth):
 //
-//	{"headers": {"X-Tenant": "acme"},
+//	{"headers": {"X-Tenant": "acme", "X-Ref": "{{.Ref}}"},
 //	 "basic_auth": {"username": "relay", "password_env": "CRM_HOOK_PASSWORD"}}
 //
-// Everything about a channel (URL, config, secret, static headers) is checked
-// and prepared once when the listener builds the sender, so a typo fails at
-// start-up with a message naming the channel and what to fix, and the hot
-// path only encodes, signs and posts.
+//	{"oauth2": {"token_url": "https://login.example/oauth2/token", "client_id": "relay",
+//	            "client_secret_env": "DBRELAY_SECRET_CRM_CLIENT", "scope": "hooks.write"}}
+//
+// Everything about a channel (URL, config, secret, static headers,
+// templates) is checked and prepared once when the listener builds the
+// sender, so a typo fails at start-up with a message naming the channel and
+// what to fix, and the hot path only renders template headers (when there
+// are any), encodes, signs and posts. A config naming a "preset" is a chat
+// robot, built by package channel/robot instead.
 //
 // # Classification
 //

@@ -83,7 +83,7 @@ func TestFactoryErrors(t *testing.T) {
 		{name: "username missing", config: `{"basic_auth": {"password_env": "HOOK_PW"}}`,
 			want: []string{"username"}},
 		{name: "unknown key", config: `{"header": {"X-A": "1"}}`,
-			want: []string{`"crm-webhook"`, `unknown key "header"`, "headers, basic_auth"}},
+			want: []string{`"crm-webhook"`, `unknown key "header"`, "basic_auth, headers, oauth2"}},
 		{name: "unknown basic_auth key", config: `{"basic_auth": {"username": "u", "password": "x"}}`,
 			want: []string{`unknown key "password"`}},
 		{name: "invalid JSON", config: `{"headers": {"X-A": "1"}`,

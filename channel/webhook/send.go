@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/channel/oauth"
 )
 
 const (
@@ -64,9 +65,14 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 	}
 	end := len(b)
 
-	h := make(http.Header, len(s.static)+3)
+	h := make(http.Header, len(s.static)+len(s.dynamic)+3)
 	for k, v := range s.static {
 		h[k] = v // shared, read-only slices
+	}
+	if err := s.renderHeaders(h, m); err != nil {
+		e.buf = b
+		e.release()
+		return permanent(err.Error())
 	}
 	vals := make([]string, 3)
 	vals[0] = m.Key
@@ -113,9 +119,7 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 		return s.failed(ctx, actx, err)
 	}
 	r := classify(resp)
-	if len(s.secrets) > 0 {
-		r.Body = channel.MaskValues(r.Body, s.secrets)
-	}
+	r.Body = s.mask(r.Body)
 	return r
 }
 
@@ -224,6 +228,22 @@ func (s *Sender) failed(parent, attempt context.Context, err error) channel.Resu
 		r.Err = "timeout after " + s.timeout.String()
 	default:
 		r.Err = describeError(err)
+	}
+	// Getting the OAuth2 token failed: its own verdict (refused
+	// credentials are permanent) and its own words.
+	var tokenErr *oauth.Error
+	if errors.As(err, &tokenErr) {
+		if !tokenErr.Transient {
+			r.Outcome = channel.Permanent
+		}
+		if parent.Err() == nil {
+			r.Err = tokenErr.Msg
+			if attempt.Err() != nil {
+				r.Err += ": timeout after " + s.timeout.String()
+			} else if tokenErr.Err != nil {
+				r.Err += ": " + describeError(tokenErr.Err)
+			}
+		}
 	}
 	return r
 }

@@ -3,19 +3,18 @@ package webhook
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"maps"
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/channel/oauth"
+	"github.com/dbrelay/dbrelay/channel/tmpl"
 	"github.com/dbrelay/dbrelay/secret"
 )
 
@@ -100,9 +99,15 @@ type Sender struct {
 	signed  bool
 	macs    sync.Pool // of hash.Hash: HMAC-SHA256 keyed with the secret
 	// secrets are the credentials this sender sends (basic auth, header
-	// values from the environment): masked wherever a response echoes
-	// them, since responses are stored and shown in relay_api.
+	// values from the environment, the OAuth2 client secret): masked
+	// wherever a response echoes them, since responses are stored and
+	// shown in relay_api.
 	secrets []string
+	// dynamic are the headers rendered per message (templates).
+	dynamic []header
+	// tokens is the OAuth2 token cache when config.oauth2 is set; its
+	// current token is masked in responses too.
+	tokens *oauth.Tokens
 }
 
 // reservedHeaders are the header names config.headers may not set, with the
@@ -162,7 +167,7 @@ func newSender(client *http.Client, ch channel.Channel, env *secret.Env) (*Sende
 	}
 
 	if ch.SecretEnv != "" {
-		v, err := readSecret(env, "secret_env", ch.SecretEnv,
+		v, err := tmpl.ReadSecret(env, "secret_env", ch.SecretEnv,
 			"the channel's signing secret (whsec_ followed by base64 of 24 to 64 random bytes), or clear secret_env to send unsigned")
 		if err != nil {
 			return nil, fail("%w", err)
@@ -179,68 +184,10 @@ func newSender(client *http.Client, ch channel.Channel, env *secret.Env) (*Sende
 	if err != nil {
 		return nil, fail("%v", err)
 	}
-	if cfg.basicAuth != nil {
-		ba := cfg.basicAuth
-		if ba.username == "" || strings.Contains(ba.username, ":") || !validHeaderValue(ba.username) {
-			return nil, fail("config.basic_auth.username must be non-empty, without ':' or control characters")
-		}
-		if ba.passwordEnv == "" {
-			return nil, fail("config.basic_auth.password_env is missing; set it to the name of the env var holding the password")
-		}
-		pw, err := readSecret(env, "config.basic_auth.password_env", ba.passwordEnv, "the endpoint's password")
-		if err != nil {
-			return nil, fail("%w", err)
-		}
-		cred := base64.StdEncoding.EncodeToString([]byte(ba.username + ":" + pw))
-		s.static["Authorization"] = []string{"Basic " + cred}
-		s.secrets = append(s.secrets, cred, pw)
-	}
-	for _, name := range slices.Sorted(maps.Keys(cfg.headers)) {
-		hv := cfg.headers[name]
-		if !validHeaderName(name) {
-			return nil, fail("config.headers: %q is not a valid header name", name)
-		}
-		canon := http.CanonicalHeaderKey(name)
-		if why, ok := reservedHeaders[canon]; ok {
-			return nil, fail("config.headers may not set %s: %s", canon, why)
-		}
-		if canon == "Authorization" && cfg.basicAuth != nil {
-			return nil, fail("config.headers may not set Authorization together with config.basic_auth; keep one of them")
-		}
-		if _, dup := s.static[canon]; dup {
-			return nil, fail("config.headers sets %s twice (header names are case-insensitive)", canon)
-		}
-		value := hv.literal
-		if hv.fromEnv != "" {
-			v, err := readSecret(env, "config.headers."+canon+".value_from_env", hv.fromEnv, "the value of the "+canon+" header")
-			if err != nil {
-				return nil, fail("%w", err)
-			}
-			if !validHeaderValue(v) {
-				return nil, fail("config.headers: the value of %s (from %s) contains control characters", canon, hv.fromEnv)
-			}
-			value = v
-			s.secrets = append(s.secrets, v)
-		} else if !validHeaderValue(value) {
-			return nil, fail("config.headers: the value of %s contains control characters", canon)
-		}
-		s.static[canon] = []string{value}
+	if err := s.configure(client, cfg, env); err != nil {
+		return nil, fail("%w", err)
 	}
 	return s, nil
-}
-
-// readSecret reads the secret that field names, with an error saying what
-// to do: allow the name (the error lists the allowed names) or set it to
-// what (e.g. "the endpoint's password"). Errors never contain a value.
-func readSecret(env *secret.Env, field, name, what string) (string, error) {
-	v, err := env.Get(name)
-	switch {
-	case errors.Is(err, secret.ErrNotSet):
-		return "", fmt.Errorf("%s %s is not set or empty; set %s in the listener's environment to %s", field, name, name, what)
-	case err != nil:
-		return "", fmt.Errorf("%s: %w", field, err)
-	}
-	return v, nil
 }
 
 // parseTarget checks that target is an absolute http(s) URL without

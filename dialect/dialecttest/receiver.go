@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,7 @@ type Receiver struct {
 // Call is one recorded request.
 type Call struct {
 	Header   http.Header
+	Query    url.Values
 	Body     []byte
 	Envelope map[string]any
 	At       time.Time
@@ -34,13 +36,16 @@ type Call struct {
 // Reply is what the receiver answers: a status, an optional Retry-After
 // and Location, Hold, which when set blocks the answer until the request is
 // cancelled (a slow endpoint), and Echo, which answers with the request's
-// headers as the body (an endpoint that echoes what it got).
+// headers as the body (an endpoint that echoes what it got). Body, when
+// set, is the answer's body (a gateway's or robot's JSON verdict) instead
+// of the status text.
 type Reply struct {
 	Status     int
 	RetryAfter string
 	Location   string
 	Hold       bool
 	Echo       bool
+	Body       string
 }
 
 // NewReceiver starts a receiver; it stops when t ends.
@@ -67,7 +72,7 @@ func (r *Receiver) Script(path string, f func(n int) Reply) {
 
 func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
-	c := Call{Header: req.Header.Clone(), Body: body, At: time.Now()}
+	c := Call{Header: req.Header.Clone(), Query: req.URL.Query(), Body: body, At: time.Now()}
 	json.Unmarshal(body, &c.Envelope)
 	r.mu.Lock()
 	r.calls[req.URL.Path] = append(r.calls[req.URL.Path], c)
@@ -93,6 +98,10 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(reply.Status)
 	if reply.Echo {
 		req.Header.Write(w)
+		return
+	}
+	if reply.Body != "" {
+		io.WriteString(w, reply.Body)
 		return
 	}
 	io.WriteString(w, http.StatusText(reply.Status))

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -166,6 +167,22 @@ func TestChannelConfigCheckedDeeply(t *testing.T) {
 		{"webhook", "https://x.example/", `{"headers": {"authorization": "Bearer t"}, "basic_auth": {"username": "u", "password_env": "P"}}`, "", "together with config.basic_auth"},
 		{"webhook", "https://x.example/", `{"basic_auth": {"username": "u", "password_env": "P", "password": "pw"}}`, "", "basic_auth has unknown keys"},
 		{"webhook", "https://x.example/", `{"basic_auth": {"username": "u:v", "password_env": "P"}}`, "", "username"},
+		// Chat robots (webhook presets), OAuth2 and sms (issue 15).
+		{"webhook", "https://x.example/", `{"preset": "slack"}`, "", "config.preset must be wecom, dingtalk or feishu"},
+		{"webhook", "https://x.example/", `{"preset": "dingtalk", "headers": {}}`, "", "unknown key(s) headers (known keys: format, mention_address"},
+		{"webhook", "https://x.example/", `{"preset": "dingtalk", "format": "html"}`, "", "text or markdown"},
+		{"webhook", "https://x.example/", `{"preset": "dingtalk", "mention_all": "yes"}`, "", "config.mention_all must be true or false"},
+		{"webhook", "https://x.example/", `{"preset": "wecom"}`, "DBRELAY_SECRET_X", "WeCom group robots are not signed"},
+		{"webhook", "https://x.example/", `{"oauth2": {"token_url": "https://idp/t", "client_id": "c", "client_secret_env": "S", "scopes": "a"}}`, "", "config.oauth2 has unknown keys"},
+		{"webhook", "https://x.example/", `{"oauth2": {"token_url": "https://u:p@idp/t", "client_id": "c", "client_secret_env": "S"}}`, "", "token_url"},
+		{"webhook", "https://x.example/", `{"oauth2": {"token_url": "https://idp/t", "client_id": "c", "client_secret_env": "S"}, "headers": {"Authorization": "x"}}`, "", "together with config.oauth2"},
+		{"webhook", "https://x.example/", `{"oauth2": {"token_url": "https://idp/t", "client_id": "c", "client_secret_env": "S"}, "basic_auth": {"username": "u", "password_env": "P"}}`, "", "both basic_auth and oauth2"},
+		{"sms", "ftp://gw.example/", `{}`, "", "absolute http or https URL"},
+		{"sms", "https://gw.example/", `{"from": "x"}`, "", "unknown key(s) from"},
+		{"sms", "https://gw.example/", `{"form": {"a": "1"}, "json": {}}`, "", "both form and json"},
+		{"sms", "https://gw.example/", `{"method": "DELETE"}`, "", "POST, PUT, PATCH or GET"},
+		{"sms", "https://gw.example/", `{"headers": {"Content-Type": "text/plain"}}`, "", "may not set Content-Type"},
+		{"sms", "https://gw.example/", `{"bearer_token_env": "T", "headers": {"authorization": "x"}}`, "", "together with config.bearer_token_env"},
 		{"internal", "", `{"headers": {}}`, "", "internal channel has no config"},
 		{"internal", "", `{}`, "DBRELAY_SECRET_X", "signs nothing"},
 	} {
@@ -183,6 +200,21 @@ func TestChannelConfigCheckedDeeply(t *testing.T) {
 	if _, err := c.DB.Exec(`INSERT INTO relay.channel (code, kind, target, config, secret_env) VALUES ('ok', 'webhook', 'https://x.example/a?b=c#d', $1, 'DBRELAY_SECRET_S')`,
 		`{"headers": {"X-A": "1", "Authorization": {"value_from_env": "DBRELAY_SECRET_T"}}, "basic_auth": null}`); err != nil {
 		t.Fatalf("a good row: %v", err)
+	}
+	for i, good := range []struct{ kind, config, secretEnv string }{
+		{"webhook", `{"preset": "dingtalk", "format": "markdown", "title": "{{.Title}}", "mention_address": true}`, "DBRELAY_SECRET_D"},
+		{"webhook", `{"preset": "wecom"}`, ""},
+		{"webhook", `{"oauth2": {"token_url": "https://idp.example/t", "client_id": "c", "client_secret_env": "DBRELAY_SECRET_C", "scope": "a b"}, "headers": {"X-Ref": "{{.Ref}}"}}`, ""},
+		{"sms", `{"form": {"To": "{{.Address}}", "Key": {"value_from_env": "DBRELAY_SECRET_K"}}, "headers": {"Idempotency-Key": "{{.Key}}"}, "bearer_token_env": "DBRELAY_SECRET_T", "response": {"path": "Code", "success": "OK"}}`, ""},
+	} {
+		var secretEnv any
+		if good.secretEnv != "" {
+			secretEnv = good.secretEnv
+		}
+		if _, err := c.DB.Exec(`INSERT INTO relay.channel (code, kind, target, config, secret_env) VALUES ($1, $2, 'https://x.example/a', $3, $4)`,
+			fmt.Sprintf("good-%d", i), good.kind, good.config, secretEnv); err != nil {
+			t.Errorf("a good %s row %s: %v", good.kind, good.config, err)
+		}
 	}
 }
 

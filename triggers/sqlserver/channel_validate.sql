@@ -10,14 +10,18 @@ GO
 --             others first (error 547; SQL Server checks constraints before
 --             AFTER triggers), as channel_config_check refuses a config
 --             that is not a JSON object.
---   webhook   target: an absolute http or https URL with a host, without
+--   webhook, sms
+--             target: an absolute http or https URL with a host, without
 --             white space or control characters, without user:password@
 --             (credentials go in config.basic_auth.password_env). config:
 --             headers, when present, an object; basic_auth, when present,
 --             an object with a username (no ':') and a password_env that is
 --             an environment variable's name.
+--   webhook   a preset (chat robot), when named, is wecom, dingtalk or
+--             feishu, and a WeCom robot has no secret_env; oauth2, when
+--             present, is an object, and not beside basic_auth.
 --   internal  no target, no config keys, no secret_env.
---   email, sms  checked by their senders when they come.
+--   email     checked by its sender.
 --
 -- Less than PostgreSQL's trigger checks: listing a config's keys (unknown
 -- keys, each header's name and value) needs OPENJSON, which needs
@@ -62,7 +66,11 @@ BEGIN
             JSON_QUERY(i.config, N'$.basic_auth') AS auth_object,
             JSON_VALUE(i.config, N'$.basic_auth') AS auth_scalar,
             JSON_VALUE(i.config, N'$.basic_auth.username') AS username,
-            JSON_VALUE(i.config, N'$.basic_auth.password_env') COLLATE Latin1_General_100_BIN2 AS password_env
+            JSON_VALUE(i.config, N'$.basic_auth.password_env') COLLATE Latin1_General_100_BIN2 AS password_env,
+            JSON_VALUE(i.config, N'$.preset') COLLATE Latin1_General_100_BIN2 AS preset,
+            JSON_QUERY(i.config, N'$.preset') AS preset_object,
+            JSON_QUERY(i.config, N'$.oauth2') AS oauth2_object,
+            JSON_VALUE(i.config, N'$.oauth2') AS oauth2_scalar
     ) AS v
     CROSS APPLY (SELECT SUBSTRING(v.target, CHARINDEX(N'://', v.target) + 3, 4000) AS rest) AS r
     CROSS APPLY (SELECT LEFT(r.rest, PATINDEX(N'%[/?#]%', r.rest + N'/') - 1) AS authority) AS a
@@ -81,7 +89,7 @@ BEGIN
                 THEN N'an internal channel has no config; leave it {}'
             WHEN i.kind = N'internal' AND i.secret_env IS NOT NULL
                 THEN N'an internal channel signs nothing; leave secret_env NULL'
-            WHEN i.kind <> N'webhook'
+            WHEN i.kind NOT IN (N'webhook', N'sms')
                 THEN NULL
             WHEN v.target NOT LIKE N'http://_%' AND v.target NOT LIKE N'https://_%'
                 THEN N'target must be an absolute http or https URL with a host, e.g. https://crm.example/hooks/oa'
@@ -102,6 +110,15 @@ BEGIN
                 v.password_env IS NULL OR v.password_env NOT LIKE N'[A-Za-z_]%' OR v.password_env LIKE @not_name
             )
                 THEN N'config.basic_auth.password_env must be the name of the environment variable holding the password'
+            WHEN i.kind = N'webhook' AND (v.preset_object IS NOT NULL
+                OR (v.preset IS NOT NULL AND v.preset NOT IN (N'wecom', N'dingtalk', N'feishu')))
+                THEN N'config.preset must be wecom, dingtalk or feishu'
+            WHEN i.kind = N'webhook' AND v.preset = N'wecom' AND i.secret_env IS NOT NULL
+                THEN N'WeCom group robots are not signed (the key in the target URL is their credential); leave secret_env NULL'
+            WHEN i.kind = N'webhook' AND (v.oauth2_scalar IS NOT NULL OR LEFT(v.oauth2_object, 1) = N'[')
+                THEN N'config.oauth2 must be an object {"token_url": ..., "client_id": ..., "client_secret_env": ...}'
+            WHEN i.kind = N'webhook' AND v.oauth2_object IS NOT NULL AND v.auth_object IS NOT NULL
+                THEN N'config has both basic_auth and oauth2; a request carries one Authorization, keep one of them'
         END AS problem
     ) AS p
     WHERE p.problem IS NOT NULL
@@ -110,7 +127,7 @@ BEGIN
     IF @problem IS NOT NULL
     BEGIN
         SET @msg = N'relay.channel: channel ''' + @code + N''': ' + @problem
-            + N'. Hint: Fix the row; the README''s "Webhooks" section shows a channel''s shape.';
+            + N'. Hint: Fix the row; the README''s "Webhooks" section and docs/channels.md show each kind''s shape.';
         THROW 50007, @msg, 1;
     END;
 END;
