@@ -32,7 +32,7 @@ type Dialect interface {
 	// NewQueue prepares the listener's statements. It may open connections
 	// of its own from conn.DSN (with session settings suited to the
 	// listener); Queue.Close closes them.
-	NewQueue(ctx context.Context, conn *Conn) (Queue, error)
+	NewQueue(ctx context.Context, conn *Conn, opts QueueOptions) (Queue, error)
 
 	// Explain turns a driver error into one a user can act on (naming
 	// what was wrong and what to do), keeping the original wrapped. It
@@ -103,17 +103,82 @@ type Admin interface {
 type Queue interface {
 	// Claim leases up to n due messages for lease, marking them sending
 	// under token (unique per claim: the fence of their write-back), and
-	// returns them oldest due first.
+	// returns them oldest due first. The statement is sent once: a driver
+	// must not run it again on its own after a lost reply (database/sql does
+	// on driver.ErrBadConn), since a second run would take more rows under
+	// the same token. After an error, call Unclaim with the token.
+	//
+	// A message bigger than relay.settings.max_message_bytes comes back
+	// with Oversize set and without its title, body and payload, so the
+	// listener's memory stays bounded whatever the table holds.
 	Claim(ctx context.Context, token string, n int, lease time.Duration) ([]Claimed, error)
+	// Unclaim gives back every message still held under token (a claim whose
+	// reply was lost may have committed): pending and due now, the claim's
+	// attempt given back. It returns how many it gave back.
+	Unclaim(ctx context.Context, token string) (int64, error)
+	// Renew extends the lease of every held message still claimed under its
+	// token to lease from now, in one statement, and returns those it
+	// extended. A message it does not return is no longer this claim's: its
+	// lease ran out and it was claimed again, it was finished, or deleted.
+	Renew(ctx context.Context, held []Held, lease time.Duration) (renewed []Held, err error)
 	// Finish writes back a batch of outcomes in one statement and one
 	// transaction, each fenced by id and claim token, and records every
-	// attempt in relay.delivery. It returns the ids whose fence held; the
-	// others were taken over by another listener after their lease ran out.
-	Finish(ctx context.Context, outcomes []Outcome) (written []int64, err error)
+	// attempt in relay.delivery once: it is idempotent, so running it again
+	// after a lost reply changes nothing and reports the same. It returns
+	// each outcome's Fate, in the order of outs.
+	Finish(ctx context.Context, outs []Outcome) ([]Fate, error)
 	// Channels loads relay.channel.
 	Channels(ctx context.Context) ([]channel.Channel, error)
 	// Close releases prepared statements.
 	Close() error
+}
+
+// QueueOptions are the listener's choices for its Queue.
+type QueueOptions struct {
+	// AsyncClaims lets claims commit without waiting for their WAL flush
+	// (PostgreSQL: synchronous_commit=off on the claim). Faster, but a
+	// database crash may forget claims the listener already acted on, so the
+	// same attempt number can reach an endpoint twice. Write-backs and lease
+	// renewals always commit asynchronously: losing one only means a
+	// message is delivered again under a new attempt. SQL Server ignores
+	// it (its commits are durable unless the database forces delayed
+	// durability).
+	AsyncClaims bool
+}
+
+// Held names a message a listener holds: its id and the claim token it
+// holds it under.
+type Held struct {
+	ID    int64
+	Token string
+}
+
+// Fate is what a write-back did with one outcome.
+type Fate uint8
+
+const (
+	// Applied: the outcome is the message's status now (written by this
+	// write-back, or by an earlier run of it whose reply was lost).
+	Applied Fate = iota
+	// Superseded: the claim's lease had run out and the message had been
+	// claimed again (by this or another listener) or finished by that
+	// claim; the attempt is recorded in relay.delivery with applied false,
+	// and the later claim decides the message's status.
+	Superseded
+	// Deleted: the message no longer exists; nothing was written.
+	Deleted
+)
+
+func (f Fate) String() string {
+	switch f {
+	case Applied:
+		return "applied"
+	case Superseded:
+		return "superseded"
+	case Deleted:
+		return "deleted"
+	}
+	return "unknown"
 }
 
 // Waker wakes a listener when messages may be due, and tells the database
@@ -152,6 +217,15 @@ type Querier interface {
 type Claimed struct {
 	channel.Message
 	Token string // the claim's fence: write-backs must present it
+	// Size is the message's title, body and payload in bytes, as
+	// relay.settings.max_message_bytes counts them.
+	Size int64
+	// Oversize: Size is over relay.settings.max_message_bytes (the limit
+	// was lowered, or the row was written around relay.push's check). Title,
+	// Body and Payload were not read; the listener gives up on the message.
+	Oversize bool
+	// MaxBytes is relay.settings.max_message_bytes at the claim.
+	MaxBytes int64
 }
 
 // Status values of relay.message.

@@ -3,6 +3,7 @@ package dialect
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -72,4 +73,48 @@ func ScanObjectRecords(rows *sql.Rows) ([]ObjectRecord, error) {
 		recs = append(recs, r)
 	}
 	return recs, rows.Err()
+}
+
+// ScanHeld reads (id, token) rows.
+func ScanHeld(rows *sql.Rows) ([]Held, error) {
+	defer rows.Close()
+	var out []Held
+	for rows.Next() {
+		var h Held
+		if err := rows.Scan(&h.ID, &h.Token); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// ScanFates reads a write-back's result: one fate name a row ("applied",
+// "superseded", "deleted"), in the order of its n outcomes.
+func ScanFates(rows *sql.Rows, n int) ([]Fate, error) {
+	defer rows.Close()
+	out := make([]Fate, 0, n)
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		switch name {
+		case "applied":
+			out = append(out, Applied)
+		case "superseded":
+			out = append(out, Superseded)
+		case "deleted":
+			out = append(out, Deleted)
+		default:
+			return nil, fmt.Errorf("write-back: unexpected fate %q", name)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(out) != n {
+		return nil, fmt.Errorf("write-back: %d fates for %d outcomes", len(out), n)
+	}
+	return out, nil
 }

@@ -101,9 +101,6 @@ func (c *channelCache) build(ch channel.Channel) *channelEntry {
 	e.reason = storedReason(ch.Code, e.err, ok)
 	if e.err != nil {
 		c.log.Error("channel cannot deliver; its messages wait", "channel", ch.Code, "err", e.err)
-	} else if ch.Timeout*2 > c.cfg.Lease {
-		c.log.Warn("channel timeout is more than half the lease: a slow attempt may outlive its claim and be delivered twice; raise --lease",
-			"channel", ch.Code, "timeout", ch.Timeout, "lease", c.cfg.Lease)
 	}
 	return e
 }

@@ -25,8 +25,11 @@ type Config struct {
 	// crashed listener strands at most that many until their lease ends.
 	BatchSize int
 	// Lease is how long a claim is exclusive (default 60s). A listener that
-	// dies leaves its messages to be claimed again when the lease ends; it
-	// must exceed the longest channel timeout by a good margin.
+	// dies leaves its messages to be claimed again when the lease ends. A
+	// live listener renews the leases of the messages it holds every
+	// Lease/4, so a message may wait and run longer than the lease; what
+	// the lease bounds is how long the database may stay unreachable before
+	// held messages are given back unsent (or, already sent, claimed again).
 	Lease time.Duration
 	// PollInterval is the longest a drained listener sleeps before claiming
 	// again (default 2s). With notifications (PostgreSQL) it is the fallback
@@ -40,6 +43,12 @@ type Config struct {
 	PollMin time.Duration
 	// NoNotify ignores the database's notifications and only polls.
 	NoNotify bool
+	// AsyncClaims lets claims commit without waiting for their WAL flush
+	// (PostgreSQL): faster, but a database crash may forget a claim the
+	// listener already acted on, so the same attempt number can reach an
+	// endpoint twice. Default false: claims are durable (README, "Durable
+	// claims").
+	AsyncClaims bool
 	// Linger is how long a listener with notifications stays busy after
 	// its last claim that found work, claiming every LingerPoll, before it
 	// records itself idle (default 20ms). Under a steady flow of messages it

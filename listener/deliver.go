@@ -46,6 +46,12 @@ func (l *Listener) deliver(ctx context.Context, c *dialect.Claimed) finished {
 			RetryIn: postponeFor, Result: channel.Result{Outcome: channel.Transient, Err: why}}}
 	}
 
+	// Never start a send on a lease that may have run out (lease.go).
+	if why := l.leases.begin(c, time.Now()); why != "" {
+		l.log.Warn("message given back unsent: "+why, "id", c.ID, "key", c.Key, "channel", c.Channel, "token", c.Token)
+		return finished{claimed: c, entry: e, Outcome: dialect.Outcome{
+			ID: c.ID, Token: c.Token, Status: dialect.StatusPending, Released: true}}
+	}
 	start := time.Now()
 	res := e.sender.Send(ctx, &c.Message)
 	// The response and the error are stored and shown in relay_api: mask

@@ -15,7 +15,14 @@
 //
 // At most Workers+BatchSize messages are held at a time; a message's slot is
 // freed only when its outcome is written, so a database that stops taking
-// write-backs stops the claiming too.
+// write-backs stops the claiming too. The leases of held messages are
+// renewed while they wait and run (lease.go), so a send never starts on a
+// lease that may have run out.
+//
+// Memory is bounded whatever the table holds: a message over
+// relay.settings.max_message_bytes is claimed without its content and
+// marked dead, so the content held is at most (Workers+BatchSize) ×
+// max_message_bytes.
 package listener
 
 import (
@@ -28,6 +35,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dbrelay/dbrelay/channel"
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/schema"
 )
@@ -46,6 +54,7 @@ type Listener struct {
 	slots    chan struct{} // one token per message held; capacity Workers+BatchSize
 	freed    chan struct{} // signalled when slots are released
 	claims   atomic.Uint64 // claim counter, for tokens
+	leases   *leases       // of every message held, renewed by one goroutine
 
 	// nextRetry is the earliest due time of a retry this listener wrote
 	// (UnixNano; 0 = none), so it claims a retry on time without polling.
@@ -71,7 +80,7 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 	if err := schema.Check(ctx, conn); err != nil {
 		return nil, err
 	}
-	q, err := conn.Dialect.NewQueue(ctx, conn)
+	q, err := conn.Dialect.NewQueue(ctx, conn, dialect.QueueOptions{AsyncClaims: cfg.AsyncClaims})
 	if err != nil {
 		return nil, err
 	}
@@ -85,6 +94,7 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 		outcomes: make(chan finished, capacity),
 		slots:    make(chan struct{}, capacity),
 		freed:    make(chan struct{}, 1),
+		leases:   newLeases(),
 	}
 	l.channels = newChannelCache(q, cfg, l.log)
 	if err := l.channels.reload(ctx); err != nil {
@@ -110,7 +120,11 @@ func (l *Listener) Run(ctx context.Context) error {
 		defer l.waker.Close()
 	}
 	l.log.Info("listener started", "workers", l.cfg.Workers, "batch_size", l.cfg.BatchSize,
-		"lease", l.cfg.Lease, "poll_interval", l.cfg.PollInterval, "notify", l.waker != nil)
+		"lease", l.cfg.Lease, "poll_interval", l.cfg.PollInterval, "notify", l.waker != nil,
+		"durable_claims", !l.cfg.AsyncClaims)
+	// Leases are renewed until the last outcome is written (deferred
+	// before the queue is closed).
+	defer l.startRenewing()()
 
 	// Deliveries get their own context: cancelled only when the grace
 	// period after ctx ends has run out.
@@ -277,20 +291,34 @@ func (l *Listener) untilNextPoll(d time.Duration) time.Duration {
 // claim takes up to n messages and hands them to the workers. The query
 // itself is not cancelled with ctx: a claim cancelled after the server
 // committed it would strand its rows until their lease ran out.
+//
+// The token is chosen before the claim is sent, so a claim whose reply is
+// lost (it may have committed) is recoverable: unclaim gives back whatever
+// the token took. Each message's lease is counted from before the claim was
+// sent, so the listener's idea of it ends no later than the database's.
 func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	token := l.cfg.ID + ":" + strconv.FormatUint(l.claims.Add(1), 36)
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
 	defer cancel()
+	sent := time.Now()
 	claimed, err := l.queue.Claim(qctx, token, n, l.cfg.Lease)
 	if err != nil {
+		l.unclaim(ctx, token)
 		return 0, err
 	}
+	until := sent.Add(l.cfg.Lease)
 	l.channels.recheckDisabled(qctx, claimed)
 	for i := range claimed {
 		c := &claimed[i]
 		l.slots <- struct{}{} // never blocks: n ≤ free slots
-		if e := l.channels.get(c.Channel); e != nil && e.metrics != nil {
+		l.leases.hold(c, until)
+		e := l.channels.get(c.Channel)
+		if e != nil && e.metrics != nil {
 			e.metrics.claimed.Inc()
+		}
+		if c.Oversize {
+			l.outcomes <- l.tooLarge(c, e) // never blocks: it has a slot
+			continue
 		}
 		l.work <- c
 	}
@@ -298,6 +326,51 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 		l.log.Debug("claimed", "n", len(claimed), "token", token)
 	}
 	return len(claimed), nil
+}
+
+// unclaim gives back what a failed claim may have taken (its reply may have
+// been lost after it committed), retrying until the database answers or the
+// listener stops. Until then nothing else is claimed: the claim loop waits
+// here.
+func (l *Listener) unclaim(ctx context.Context, token string) {
+	for attempt := 1; ; attempt++ {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
+		n, err := l.queue.Unclaim(uctx, token)
+		cancel()
+		if err == nil {
+			if n > 0 {
+				l.log.Warn("a claim failed after it had taken messages (its reply was lost); gave them back, due now",
+					"token", token, "n", n)
+			}
+			return
+		}
+		wait := min(time.Duration(attempt)*100*time.Millisecond, 5*time.Second)
+		if ctx.Err() != nil {
+			l.log.Error("stopping before the messages a failed claim may have taken could be given back; they are claimed again when their lease ends",
+				"token", token, "lease", l.cfg.Lease, "err", err)
+			return
+		}
+		l.log.Error("could not give back what a failed claim may have taken; retrying", "token", token, "err", err, "in", wait)
+		pause(ctx, wait)
+	}
+}
+
+// ErrMessageTooLarge names the error stored in last_error when a message in
+// the table is over relay.settings.max_message_bytes (the limit was lowered
+// after it was pushed, or it was written around relay.push's check). The
+// listener does not load it: its memory stays bounded whatever the table
+// holds.
+var ErrMessageTooLarge = errors.New("message_too_large")
+
+// tooLarge is the outcome of an oversize message: dead, without an attempt
+// (the endpoint was never called), with last_error saying what to do.
+func (l *Listener) tooLarge(c *dialect.Claimed, e *channelEntry) finished {
+	why := fmt.Sprintf("%v: the message is %d bytes (title, body and payload), over relay.settings.max_message_bytes (%d); the listener does not load it. Raise the limit (UPDATE relay.settings SET max_message_bytes = …) and retry it (dbrelay retry %d)",
+		ErrMessageTooLarge, c.Size, c.MaxBytes, c.ID)
+	l.log.Error("message too large to deliver; marked dead", "id", c.ID, "key", c.Key, "channel", c.Channel,
+		"bytes", c.Size, "max_message_bytes", c.MaxBytes)
+	return finished{claimed: c, entry: e, Outcome: dialect.Outcome{ID: c.ID, Token: c.Token,
+		Status: dialect.StatusDead, Released: true, Result: channel.Result{Outcome: channel.Permanent, Err: why}}}
 }
 
 // release frees the slots of n written outcomes and wakes the claimer.

@@ -36,18 +36,21 @@ func (l *Listener) writeLoop() {
 	}
 }
 
-// flush writes one batch, retrying while the database is unreachable. It
-// gives up after one lease: by then other listeners may have claimed these
-// messages again, and the fence would reject the write anyway.
+// flush writes one batch, retrying while the database is unreachable. The
+// write-back is idempotent (an attempt is recorded once, under its claim
+// token), so retrying one whose reply was lost is safe. It gives up after
+// one lease: by then other listeners may have claimed these messages again,
+// and the fence would reject the write anyway.
 func (l *Listener) flush(batch []finished, outs []dialect.Outcome) {
 	defer l.release(len(batch))
+	defer l.unhold(batch) // before the slots are freed: renew no more
 	deadline := time.Now().Add(l.cfg.Lease)
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
-		written, err := l.queue.Finish(ctx, outs)
+		fates, err := l.queue.Finish(ctx, outs)
 		cancel()
 		if err == nil {
-			l.recordWritten(batch, written)
+			l.recordWritten(batch, fates)
 			return
 		}
 		if time.Now().After(deadline) {
@@ -65,19 +68,33 @@ func (l *Listener) flush(batch []finished, outs []dialect.Outcome) {
 	}
 }
 
-// recordWritten updates metrics, schedules the wake-up for retries, and
-// reports outcomes whose fence did not hold.
-func (l *Listener) recordWritten(batch []finished, written []int64) {
-	held := make(map[int64]bool, len(written))
-	for _, id := range written {
-		held[id] = true
+// unhold stops renewing the leases of a batch's messages.
+func (l *Listener) unhold(batch []finished) {
+	for i := range batch {
+		l.leases.drop(batch[i].claimed)
 	}
+}
+
+// recordWritten updates metrics from what the database holds (an outcome
+// an earlier run of the same write-back applied counts as applied),
+// schedules the wake-up for retries, and says what happened to outcomes
+// that were not applied.
+func (l *Listener) recordWritten(batch []finished, fates []dialect.Fate) {
 	now := time.Now()
 	for i := range batch {
 		f := &batch[i]
-		if !held[f.ID] {
-			l.log.Warn("outcome not recorded: the lease ran out and another listener took the message over",
+		switch {
+		case fates[i] == dialect.Deleted:
+			l.log.Warn("outcome not recorded: the message was deleted while this listener held it",
 				"id", f.ID, "key", f.claimed.Key, "status", f.Status, "token", f.Token)
+			continue
+		case fates[i] == dialect.Superseded && f.Released:
+			l.log.Info("message not given back: it is no longer claimed by this listener (its lease ran out and it was claimed again)",
+				"id", f.ID, "key", f.claimed.Key, "token", f.Token)
+			continue
+		case fates[i] == dialect.Superseded:
+			l.log.Warn("outcome not applied: the lease ran out before the write-back and the message was claimed again (by this or another listener), which decides its status; this attempt is recorded in relay.delivery with applied = false",
+				"id", f.ID, "key", f.claimed.Key, "status", f.Status, "attempt", f.Attempt, "token", f.Token)
 			continue
 		}
 		if f.Status == dialect.StatusPending && !f.Released {

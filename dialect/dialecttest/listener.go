@@ -35,6 +35,12 @@ func runListenerSuite(t *testing.T, h Harness) {
 	t.Run("LeaseExpiryTakeOver", func(t *testing.T) { testLeaseExpiryTakeOver(t, h) })
 	t.Run("FencedWriteBack", func(t *testing.T) { testFencedWriteBack(t, h) })
 	t.Run("ShutdownReleases", func(t *testing.T) { testShutdownReleases(t, h) })
+	t.Run("WriteBackIdempotent", func(t *testing.T) { testWriteBackIdempotent(t, h) })
+	t.Run("WriteBackMessageDeleted", func(t *testing.T) { testWriteBackMessageDeleted(t, h) })
+	t.Run("UnclaimGivesBack", func(t *testing.T) { testUnclaimGivesBack(t, h) })
+	t.Run("RenewLeases", func(t *testing.T) { testRenewLeases(t, h) })
+	t.Run("OversizeNotLoaded", func(t *testing.T) { testOversizeNotLoaded(t, h) })
+	t.Run("SlowEndpointHeldNotReclaimed", func(t *testing.T) { testSlowEndpointHeldNotReclaimed(t, h) })
 }
 
 // testSecret is a Standard Webhooks secret (whsec_ + base64 of 24 bytes).
@@ -375,7 +381,7 @@ func testLeaseExpiryTakeOver(t *testing.T, h Harness) {
 	d.webhook("hook", rcv.URL+"/hook", 5, 5000)
 	d.setDefault("hook")
 	ids := d.push("s", "a,b,c,d,e", "t", "x")
-	q, err := d.Dialect.NewQueue(context.Background(), d.Conn)
+	q, err := d.Dialect.NewQueue(context.Background(), d.Conn, dialect.QueueOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,7 +405,7 @@ func testFencedWriteBack(t *testing.T, h Harness) {
 	d.setDefault("hook")
 	id := d.push("s", "a", "t", "x")[0]
 	ctx := context.Background()
-	q, err := d.Dialect.NewQueue(ctx, d.Conn)
+	q, err := d.Dialect.NewQueue(ctx, d.Conn, dialect.QueueOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -421,21 +427,28 @@ func testFencedWriteBack(t *testing.T, h Harness) {
 	now := time.Now()
 	// The old listener comes back claiming success: fenced off, though its
 	// attempt is still recorded.
-	written, err := q.Finish(ctx, []dialect.Outcome{{ID: id, Token: "old:1", Status: dialect.StatusSent, Attempt: 1,
+	fates, err := q.Finish(ctx, []dialect.Outcome{{ID: id, Token: "old:1", Status: dialect.StatusSent, Attempt: 1,
 		StartedAt: now, Result: channel.Result{Outcome: channel.Sent, StatusCode: 200}}})
-	if err != nil || len(written) != 0 {
-		t.Fatalf("stale write-back: written %v, err %v; want none written", written, err)
+	if err != nil || len(fates) != 1 || fates[0] != dialect.Superseded {
+		t.Fatalf("stale write-back: fates %v, err %v; want superseded", fates, err)
 	}
-	written, err = q.Finish(ctx, []dialect.Outcome{{ID: id, Token: "new:1", Status: dialect.StatusPending, RetryIn: time.Hour, Attempt: 2,
+	fates, err = q.Finish(ctx, []dialect.Outcome{{ID: id, Token: "new:1", Status: dialect.StatusPending, RetryIn: time.Hour, Attempt: 2,
 		StartedAt: now, Result: channel.Result{Outcome: channel.Transient, StatusCode: 503, Err: "HTTP 503"}}})
-	if err != nil || len(written) != 1 {
-		t.Fatalf("current write-back: written %v, err %v", written, err)
+	if err != nil || len(fates) != 1 || fates[0] != dialect.Applied {
+		t.Fatalf("current write-back: fates %v, err %v; want applied", fates, err)
 	}
 	if n := d.count(`SELECT count(*) FROM relay_api.outbox WHERE id = ? AND status = 'pending' AND last_error = 'HTTP 503' AND sent_at IS NULL`, id); n != 1 {
 		t.Fatal("the stale success overwrote the current outcome")
 	}
 	if got := strings.Join(d.deliveries(id), " "); got != "1:sent:200 2:transient:503" {
 		t.Fatalf("deliveries = %s", got)
+	}
+	// The stale attempt is recorded, marked as not applied.
+	if n := d.count(`SELECT count(*) FROM relay.delivery WHERE message_id = ? AND claim_token = 'old:1' AND applied = ?`, id, false); n != 1 {
+		t.Fatalf("%d not-applied rows for the stale attempt, want 1", n)
+	}
+	if n := d.count(`SELECT count(*) FROM relay.delivery WHERE message_id = ? AND claim_token = 'new:1' AND applied = ?`, id, true); n != 1 {
+		t.Fatalf("%d applied rows for the current attempt, want 1", n)
 	}
 }
 

@@ -38,7 +38,8 @@ type Call struct {
 // cancelled (a slow endpoint), and Echo, which answers with the request's
 // headers as the body (an endpoint that echoes what it got). Body, when
 // set, is the answer's body (a gateway's or robot's JSON verdict) instead
-// of the status text.
+// of the status text. Delay, when set, answers that much later (an endpoint
+// that is slow but answers).
 type Reply struct {
 	Status     int
 	RetryAfter string
@@ -46,6 +47,7 @@ type Reply struct {
 	Hold       bool
 	Echo       bool
 	Body       string
+	Delay      time.Duration
 }
 
 // NewReceiver starts a receiver; it stops when t ends.
@@ -88,6 +90,15 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if reply.Hold {
 		<-req.Context().Done()
 		return
+	}
+	if reply.Delay > 0 {
+		t := time.NewTimer(reply.Delay)
+		select {
+		case <-req.Context().Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
 	}
 	if reply.RetryAfter != "" {
 		w.Header().Set("Retry-After", reply.RetryAfter)

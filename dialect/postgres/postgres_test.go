@@ -62,7 +62,7 @@ func TestQueueSessionSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	q, err := postgres.Dialect{}.NewQueue(context.Background(), c)
+	q, err := postgres.Dialect{}.NewQueue(context.Background(), c, dialect.QueueOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

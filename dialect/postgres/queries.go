@@ -4,7 +4,7 @@ package postgres
 // does. The objects these statements call (relay.push, the triggers) are in
 // procedures/, views/ and triggers/; the tables in sql/postgres.
 
-// Listener: claim, write back, channels.
+// Listener: claim, renew, give back, write back, channels.
 const (
 	// claimDue leases the n oldest due messages. SKIP LOCKED lets any number
 	// of listeners claim side by side without waiting on each other's rows.
@@ -13,6 +13,15 @@ const (
 	// that dies leaves rows that become due again when the lease ends.
 	// attempts counts claims, so a message that kills its listener every
 	// time still goes dead after max_attempts.
+	//
+	// $4 is synchronous_commit for this statement's transaction ('on' makes
+	// the claim durable, see dialect.QueueOptions): set_config(…, true)
+	// lasts until the commit, which reads it. The listener's sessions
+	// otherwise run with synchronous_commit=off (listenerDSN).
+	//
+	// A message over relay.settings.max_message_bytes (size counted as the
+	// message_validate trigger counts it) comes back without title, body and
+	// payload: the listener's memory stays bounded whatever the table holds.
 	claimDue = `
 WITH due AS (
     SELECT id FROM relay.message
@@ -20,30 +29,69 @@ WITH due AS (
     ORDER BY next_attempt_at
     LIMIT $1
     FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE relay.message m
+    SET status = 'sending',
+        attempts = m.attempts + 1,
+        locked_by = $2,
+        locked_until = now() + $3 * interval '1 millisecond',
+        next_attempt_at = now() + $3 * interval '1 millisecond'
+    FROM due
+    WHERE m.id = due.id
+    RETURNING m.id, m.key, m.event, m.sender, m.receiver, m.address, m.channel, m.title, m.body,
+              m.payload, m.ref, m.created_at, m.attempts,
+              octet_length(m.title) + octet_length(m.body) + coalesce(pg_column_size(m.payload), 0) AS size
+), settings AS (
+    SELECT max_message_bytes AS max_bytes, set_config('synchronous_commit', $4, true) AS sync
+    FROM relay.settings WHERE id = 1
 )
+SELECT c.id, c.key::text, c.event, c.sender, c.receiver, c.address, c.channel,
+       CASE WHEN c.size <= s.max_bytes THEN c.title ELSE '' END,
+       CASE WHEN c.size <= s.max_bytes THEN c.body ELSE '' END,
+       CASE WHEN c.size <= s.max_bytes THEN c.payload END,
+       coalesce(c.ref, ''), c.created_at, c.attempts, c.size, coalesce(s.max_bytes, 0)
+FROM claimed c
+LEFT JOIN settings s ON true`
+
+	// unclaim gives back what a claim took when its reply was lost: the
+	// messages still sending under its token become due now, their attempt
+	// given back. next_attempt_at IS NOT NULL lets it scan the partial due
+	// index (unfinished messages only) instead of the table.
+	unclaim = `
+UPDATE relay.message
+SET status = 'pending', attempts = greatest(attempts - 1, 0), locked_by = NULL, locked_until = NULL,
+    next_attempt_at = now()
+WHERE locked_by = $1 AND status = 'sending' AND next_attempt_at IS NOT NULL`
+
+	// renewLeases extends the leases of held messages (id and token in
+	// step) to $3 ms from now, and returns those still claimed under their
+	// token.
+	renewLeases = `
 UPDATE relay.message m
-SET status = 'sending',
-    attempts = m.attempts + 1,
-    locked_by = $2,
-    locked_until = now() + $3 * interval '1 millisecond',
+SET locked_until = now() + $3 * interval '1 millisecond',
     next_attempt_at = now() + $3 * interval '1 millisecond'
-FROM due
-WHERE m.id = due.id
-RETURNING m.id, m.key::text, m.event, m.sender, m.receiver, m.address, m.channel,
-          m.title, m.body, m.payload, coalesce(m.ref, ''), m.created_at, m.attempts`
+FROM unnest($1::bigint[], $2::text[]) AS h(id, token)
+WHERE m.id = h.id AND m.locked_by = h.token AND m.status = 'sending'
+RETURNING m.id, m.locked_by`
 
 	// finishBatch writes back a batch of outcomes in one statement: each
 	// row's update is fenced by id and the claim's token, so a listener
 	// whose lease ran out cannot overwrite the outcome of the one that took
-	// the row over; every attempt is recorded in relay.delivery whether or
-	// not its fence held. It returns the ids whose fence held.
+	// the row over. Every attempt is recorded in relay.delivery once, under
+	// (message_id, claim_token, attempt), whether or not its fence held
+	// (applied says which): the statement is idempotent, so a run repeated
+	// after a lost reply inserts nothing. An attempt whose message was
+	// deleted meanwhile is not recorded (its foreign key would fail the
+	// whole batch). It returns each outcome's fate, by its position i:
+	// applied (now, or by an earlier run of the same write-back), deleted,
+	// or superseded (fenced off: the message was claimed again).
 	finishBatch = `
 WITH r AS (
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::boolean[],
                          $6::integer[], $7::timestamptz[], $8::integer[], $9::text[],
-                         $10::integer[], $11::text[], $12::text[])
+                         $10::integer[], $11::text[], $12::text[]) WITH ORDINALITY
         AS r(id, token, status, retry_ms, released, attempt, started_at, duration_ms, outcome,
-             response_code, error, response_body)
+             response_code, error, response_body, i)
 ), done AS (
     UPDATE relay.message m
     SET status = r.status,
@@ -57,14 +105,26 @@ WITH r AS (
         response_body = CASE WHEN r.released THEN m.response_body ELSE r.response_body END
     FROM r
     WHERE m.id = r.id AND m.locked_by = r.token
-    RETURNING m.id
+    RETURNING r.i
 ), attempts AS (
-    INSERT INTO relay.delivery (message_id, attempt, started_at, duration_ms, outcome, response_code, error)
-    SELECT r.id, r.attempt, r.started_at, r.duration_ms, r.outcome, nullif(r.response_code, 0), nullif(r.error, '')
+    INSERT INTO relay.delivery (message_id, claim_token, attempt, applied, started_at, duration_ms,
+                                outcome, response_code, error)
+    SELECT r.id, r.token, r.attempt, r.i IN (SELECT i FROM done), r.started_at, r.duration_ms,
+           r.outcome, nullif(r.response_code, 0), nullif(r.error, '')
     FROM r
-    WHERE NOT r.released
+    WHERE NOT r.released AND EXISTS (SELECT 1 FROM relay.message m WHERE m.id = r.id)
+    ON CONFLICT (message_id, claim_token, attempt) DO NOTHING
 )
-SELECT id FROM done`
+SELECT CASE
+           WHEN r.i IN (SELECT i FROM done) THEN 'applied'
+           WHEN NOT EXISTS (SELECT 1 FROM relay.message m WHERE m.id = r.id) THEN 'deleted'
+           WHEN EXISTS (SELECT 1 FROM relay.delivery d
+                        WHERE d.message_id = r.id AND d.claim_token = r.token AND d.attempt = r.attempt
+                          AND d.applied) THEN 'applied'
+           ELSE 'superseded'
+       END
+FROM r
+ORDER BY r.i`
 
 	loadChannels = `
 SELECT code, kind, target, config::text, coalesce(secret_env, ''), enabled, max_attempts, timeout_ms

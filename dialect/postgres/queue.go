@@ -19,14 +19,17 @@ import (
 type queue struct {
 	d        Dialect
 	db       *sql.DB
-	claim    *sql.Stmt
 	finish   *sql.Stmt
+	renew    *sql.Stmt
 	channels *sql.Stmt
+	// syncClaim is synchronous_commit for claims: "on" (durable) or "off".
+	syncClaim string
 }
 
-// NewQueue opens the listener's pool and prepares the claim, write-back and
-// channel statements.
-func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn) (dialect.Queue, error) {
+// NewQueue opens the listener's pool and prepares the write-back, renewal
+// and channel statements. The claim is not prepared: it runs on a
+// connection taken for it (see Claim).
+func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn, opts dialect.QueueOptions) (dialect.Queue, error) {
 	dsn, err := listenerDSN(conn.DSN)
 	if err != nil {
 		return nil, err
@@ -38,11 +41,14 @@ func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn) (dialect.Queu
 	db := sql.OpenDB(connector)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	q := &queue{d: d, db: db}
+	q := &queue{d: d, db: db, syncClaim: "on"}
+	if opts.AsyncClaims {
+		q.syncClaim = "off"
+	}
 	for _, p := range []struct {
 		stmt **sql.Stmt
 		sql  string
-	}{{&q.claim, claimDue}, {&q.finish, finishBatch}, {&q.channels, loadChannels}} {
+	}{{&q.finish, finishBatch}, {&q.renew, renewLeases}, {&q.channels, loadChannels}} {
 		st, err := db.PrepareContext(ctx, p.sql)
 		if err != nil {
 			q.Close()
@@ -53,8 +59,19 @@ func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn) (dialect.Queu
 	return q, nil
 }
 
+// Claim runs on a connection of the pool taken for it, not through a
+// *sql.DB: database/sql runs a statement again on driver.ErrBadConn, which
+// lib/pq returns for an EOF after the query was sent, and a claim run twice
+// would hold the first run's rows under a token nobody knows holds them.
+// On a *sql.Conn the error comes back instead, and the listener gives back
+// what the token took (Unclaim).
 func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration) ([]dialect.Claimed, error) {
-	rows, err := q.claim.QueryContext(ctx, n, token, lease.Milliseconds())
+	conn, err := q.db.Conn(ctx)
+	if err != nil {
+		return nil, q.d.Explain(err)
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(ctx, claimDue, n, token, lease.Milliseconds(), q.syncClaim)
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
@@ -65,18 +82,40 @@ func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Durat
 		m := &c.Message
 		var payload []byte
 		if err := rows.Scan(&m.ID, &m.Key, &m.Event, &m.Sender, &m.Receiver, &m.Address, &m.Channel,
-			&m.Title, &m.Body, &payload, &m.Ref, &m.CreatedAt, &m.Attempt); err != nil {
+			&m.Title, &m.Body, &payload, &m.Ref, &m.CreatedAt, &m.Attempt, &c.Size, &c.MaxBytes); err != nil {
 			return nil, err
 		}
 		if payload != nil {
 			m.Payload = json.RawMessage(payload)
 		}
+		c.Oversize = c.MaxBytes > 0 && c.Size > c.MaxBytes
 		out = append(out, c)
 	}
 	return out, q.d.Explain(rows.Err())
 }
 
-func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]int64, error) {
+func (q *queue) Unclaim(ctx context.Context, token string) (int64, error) {
+	res, err := q.db.ExecContext(ctx, unclaim, token)
+	if err != nil {
+		return 0, q.d.Explain(err)
+	}
+	return res.RowsAffected()
+}
+
+func (q *queue) Renew(ctx context.Context, held []dialect.Held, lease time.Duration) ([]dialect.Held, error) {
+	ids, tokens := make([]int64, len(held)), make([]string, len(held))
+	for i, h := range held {
+		ids[i], tokens[i] = h.ID, h.Token
+	}
+	rows, err := q.renew.QueryContext(ctx, pq.Array(ids), pq.Array(tokens), lease.Milliseconds())
+	if err != nil {
+		return nil, q.d.Explain(err)
+	}
+	renewed, err := dialect.ScanHeld(rows)
+	return renewed, q.d.Explain(err)
+}
+
+func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]dialect.Fate, error) {
 	n := len(outs)
 	var (
 		ids       = make([]int64, n)
@@ -106,8 +145,8 @@ func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]int64, er
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
-	written, err := dialect.ScanIDs(rows)
-	return written, q.d.Explain(err)
+	fates, err := dialect.ScanFates(rows, n)
+	return fates, q.d.Explain(err)
 }
 
 func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {
@@ -120,7 +159,7 @@ func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {
 }
 
 func (q *queue) Close() error {
-	for _, st := range []*sql.Stmt{q.claim, q.finish, q.channels} {
+	for _, st := range []*sql.Stmt{q.finish, q.renew, q.channels} {
 		if st != nil {
 			st.Close()
 		}
@@ -130,12 +169,16 @@ func (q *queue) Close() error {
 
 // listenerDSN adds the listener's session settings to a connection string:
 //
-//   - synchronous_commit=off: the claim and the write-back commit without
-//     waiting for their WAL flush. If PostgreSQL crashes, the last few of
-//     them may be lost, which only means those messages are delivered again
-//     (delivery is at-least-once anyway); the host's own inserts keep full
-//     durability. It spares the listener a flush wait per batch and the
-//     disk a flush per batch that would compete with the host's commits.
+//   - synchronous_commit=off: write-backs, lease renewals and releases
+//     commit without waiting for their WAL flush. If PostgreSQL crashes,
+//     the last few of them may be lost, which only means those messages are
+//     delivered again under a new attempt (delivery is at-least-once
+//     anyway); the host's own inserts keep full durability. It spares the
+//     listener a flush wait per batch and the disk a flush per batch that
+//     would compete with the host's commits. Claims set it back on for
+//     their own transaction unless QueueOptions.AsyncClaims (claimDue): a
+//     claim forgotten in a crash would make the same attempt number reach
+//     an endpoint twice.
 //   - application_name=dbrelay-listener, for pg_stat_activity.
 func listenerDSN(dsn string) (string, error) {
 	u, err := url.Parse(dsn)

@@ -13,7 +13,7 @@ package sqlserver
 //   - Nothing newer than SQL Server 2016 SP1. OPENJSON (2016) also needs the
 //     database's compatibility level at 130 or higher: NewQueue checks it.
 
-// Listener: claim, write back, channels.
+// Listener: claim, renew, give back, write back, channels.
 const (
 	// claimDue leases the @p1 oldest due messages in one autocommit
 	// statement. UPDLOCK + READPAST + ROWLOCK let any number of listeners
@@ -27,6 +27,11 @@ const (
 	// attempts counts claims, so a message that kills its listener every
 	// time still goes dead after max_attempts. Rows come back oldest due
 	// first (the due time before the claim).
+	//
+	// A message over relay.settings.max_message_bytes (DATALENGTH of title,
+	// body and payload, as relay.enqueue counts it) comes back without
+	// title, body and payload: the listener's memory stays bounded whatever
+	// the table holds.
 	claimDue = `
 SET NOCOUNT ON;
 DECLARE @claimed TABLE (
@@ -43,8 +48,10 @@ DECLARE @claimed TABLE (
     ref nvarchar(200) NULL,
     created_at datetime2(6) NOT NULL,
     attempts int NOT NULL,
-    due_at datetime2(6) NULL
+    due_at datetime2(6) NULL,
+    size bigint NOT NULL
 );
+DECLARE @max_bytes bigint = ISNULL((SELECT CONVERT(bigint, max_message_bytes) FROM relay.settings WHERE id = 1), 0);
 WITH due AS (
     SELECT TOP (@p1)
         id, [key], event, sender, receiver, address, channel, title, body, payload, ref,
@@ -61,29 +68,67 @@ SET status = N'sending',
     next_attempt_at = DATEADD(millisecond, CONVERT(int, @p3), SYSUTCDATETIME())
 OUTPUT inserted.id, inserted.[key], inserted.event, inserted.sender, inserted.receiver,
        inserted.address, inserted.channel, inserted.title, inserted.body, inserted.payload,
-       inserted.ref, inserted.created_at, inserted.attempts, deleted.next_attempt_at
+       inserted.ref, inserted.created_at, inserted.attempts, deleted.next_attempt_at,
+       ISNULL(DATALENGTH(inserted.title), 0) + ISNULL(DATALENGTH(inserted.body), 0)
+           + ISNULL(DATALENGTH(inserted.payload), 0)
 INTO @claimed (id, message_key, event, sender, receiver, address, channel, title, body, payload,
-               ref, created_at, attempts, due_at);
+               ref, created_at, attempts, due_at, size);
 SELECT id, LOWER(CONVERT(nvarchar(36), message_key)), event, sender, receiver, address, channel,
-       title, body, payload, ISNULL(ref, N''), created_at, attempts
+       CASE WHEN @max_bytes = 0 OR size <= @max_bytes THEN title ELSE N'' END,
+       CASE WHEN @max_bytes = 0 OR size <= @max_bytes THEN body ELSE N'' END,
+       CASE WHEN @max_bytes = 0 OR size <= @max_bytes THEN payload END,
+       ISNULL(ref, N''), created_at, attempts, size, @max_bytes
 FROM @claimed
 ORDER BY due_at, id;`
+
+	// unclaim gives back what a claim took when its reply was lost: the
+	// messages still sending under its token (@p1, compared exactly) become
+	// due now, their attempt given back.
+	unclaim = `
+UPDATE relay.message
+SET status = N'pending',
+    attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+    locked_by = NULL,
+    locked_until = NULL,
+    next_attempt_at = SYSUTCDATETIME()
+WHERE status = N'sending' AND locked_by = @p1 COLLATE Latin1_General_100_BIN2;`
+
+	// renewLeases extends the leases of held messages (@p1: a JSON array of
+	// {"id", "token"}) to @p2 ms from now, and returns those still claimed
+	// under their token.
+	renewLeases = `
+SET NOCOUNT ON;
+DECLARE @renewed TABLE (id bigint NOT NULL, token nvarchar(200) NOT NULL);
+UPDATE m
+SET locked_until = DATEADD(millisecond, CONVERT(int, @p2), SYSUTCDATETIME()),
+    next_attempt_at = DATEADD(millisecond, CONVERT(int, @p2), SYSUTCDATETIME())
+OUTPUT inserted.id, inserted.locked_by INTO @renewed (id, token)
+FROM relay.message AS m
+INNER JOIN OPENJSON(@p1) WITH (id bigint '$.id', token nvarchar(200) '$.token') AS h
+    ON m.id = h.id AND m.locked_by = h.token COLLATE Latin1_General_100_BIN2
+WHERE m.status = N'sending';
+SELECT id, token FROM @renewed;`
 
 	// finishBatch writes back a batch of outcomes, passed as one JSON array
 	// (@p1, nvarchar(max)), in one batch and one transaction: each row's
 	// update is fenced by id and the claim's token (compared exactly, by
 	// code point), so a listener whose lease ran out cannot overwrite the
-	// outcome of the one that took the row over; every attempt is recorded
-	// in relay.delivery whether or not its fence held (unless its message
-	// was deleted meanwhile: a foreign key error would fail the batch for
-	// good). A released outcome gives the claim's attempt back and keeps
-	// the response of the last real attempt. It returns the ids whose
-	// fence held. XACT_ABORT ON: any error, or the client cancelling,
-	// rolls the whole batch back.
+	// outcome of the one that took the row over. Every attempt is recorded
+	// in relay.delivery once, under (message_id, claim_token, attempt),
+	// whether or not its fence held (applied says which): the batch is
+	// idempotent, so a run repeated after a lost reply inserts nothing. An
+	// attempt whose message was deleted meanwhile is not recorded (a foreign
+	// key error would fail the batch for good). A released outcome gives
+	// the claim's attempt back and keeps the response of the last real
+	// attempt. It returns each outcome's fate, by its position i: applied
+	// (now, or by an earlier run of the same write-back), deleted, or
+	// superseded (fenced off: the message was claimed again). XACT_ABORT
+	// ON: any error, or the client cancelling, rolls the whole batch back.
 	finishBatch = `
 SET NOCOUNT ON;
 SET XACT_ABORT ON;
 DECLARE @r TABLE (
+    i int NOT NULL PRIMARY KEY,
     id bigint NOT NULL,
     token nvarchar(200) NOT NULL,
     status nvarchar(16) NOT NULL,
@@ -97,12 +142,13 @@ DECLARE @r TABLE (
     error nvarchar(max) NOT NULL,
     response_body nvarchar(max) NOT NULL
 );
-DECLARE @written TABLE (id bigint NOT NULL);
-INSERT INTO @r (id, token, status, retry_ms, released, attempt, started_at, duration_ms, outcome,
+DECLARE @written TABLE (i int NOT NULL PRIMARY KEY);
+INSERT INTO @r (i, id, token, status, retry_ms, released, attempt, started_at, duration_ms, outcome,
                 response_code, error, response_body)
-SELECT j.id, j.token, j.status, j.retry_ms, j.released, j.attempt, j.started_at, j.duration_ms,
+SELECT j.i, j.id, j.token, j.status, j.retry_ms, j.released, j.attempt, j.started_at, j.duration_ms,
        j.outcome, j.response_code, j.error, j.response_body
 FROM OPENJSON(@p1) WITH (
+    i int '$.i',
     id bigint '$.id',
     token nvarchar(200) '$.token',
     status nvarchar(16) '$.status',
@@ -127,15 +173,30 @@ SET status = r.status,
     last_error = CASE WHEN r.status = N'sent' THEN NULL ELSE COALESCE(NULLIF(r.error, N''), m.last_error) END,
     response_code = CASE WHEN r.released = 1 THEN m.response_code ELSE NULLIF(r.response_code, 0) END,
     response_body = CASE WHEN r.released = 1 THEN m.response_body ELSE r.response_body END
-OUTPUT inserted.id INTO @written (id)
+OUTPUT r.i INTO @written (i)
 FROM relay.message AS m
 INNER JOIN @r AS r ON m.id = r.id AND m.locked_by = r.token COLLATE Latin1_General_100_BIN2;
-INSERT INTO relay.delivery (message_id, attempt, started_at, duration_ms, outcome, response_code, error)
-SELECT r.id, r.attempt, r.started_at, r.duration_ms, r.outcome, NULLIF(r.response_code, 0), NULLIF(r.error, N'')
+INSERT INTO relay.delivery (message_id, claim_token, attempt, applied, started_at, duration_ms, outcome,
+                            response_code, error)
+SELECT r.id, r.token, r.attempt, CASE WHEN w.i IS NULL THEN 0 ELSE 1 END, r.started_at, r.duration_ms,
+       r.outcome, NULLIF(r.response_code, 0), NULLIF(r.error, N'')
 FROM @r AS r
-WHERE r.released = 0 AND EXISTS (SELECT 1 FROM relay.message AS m WHERE m.id = r.id);
+LEFT JOIN @written AS w ON w.i = r.i
+WHERE r.released = 0
+  AND EXISTS (SELECT 1 FROM relay.message AS m WHERE m.id = r.id)
+  AND NOT EXISTS (SELECT 1 FROM relay.delivery AS d WITH (UPDLOCK, HOLDLOCK)
+                  WHERE d.message_id = r.id AND d.claim_token = r.token AND d.attempt = r.attempt);
 COMMIT TRANSACTION;
-SELECT id FROM @written ORDER BY id;`
+SELECT CASE
+           WHEN EXISTS (SELECT 1 FROM @written AS w WHERE w.i = r.i) THEN N'applied'
+           WHEN NOT EXISTS (SELECT 1 FROM relay.message AS m WHERE m.id = r.id) THEN N'deleted'
+           WHEN EXISTS (SELECT 1 FROM relay.delivery AS d
+                        WHERE d.message_id = r.id AND d.claim_token = r.token AND d.attempt = r.attempt
+                          AND d.applied = 1) THEN N'applied'
+           ELSE N'superseded'
+       END
+FROM @r AS r
+ORDER BY r.i;`
 
 	loadChannels = `
 SELECT code, kind, target, config, ISNULL(secret_env, N''), enabled, max_attempts, timeout_ms

@@ -38,7 +38,10 @@ type queue struct {
 // NewQueue checks that the database can run the listener's statements:
 // the write-back reads its batch with OPENJSON, which needs compatibility
 // level 130 or higher.
-func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn) (dialect.Queue, error) {
+//
+// opts.AsyncClaims has no effect: SQL Server's commits are durable unless
+// the database forces delayed durability.
+func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn, _ dialect.QueueOptions) (dialect.Queue, error) {
 	var level int
 	if err := conn.DB.QueryRowContext(ctx, compatibilityLevel).Scan(&level); err != nil {
 		return nil, d.Explain(err)
@@ -56,13 +59,23 @@ func compatibilityError(level int) error {
 // compatibilityAdvice says why and what to do when OPENJSON is missing.
 const compatibilityAdvice = "dbrelay's listener needs compatibility level 130 (SQL Server 2016) or higher, because it writes outcomes back in batches read with OPENJSON. Raise it (ALTER DATABASE CURRENT SET COMPATIBILITY_LEVEL = 130) once the host application is tested at that level, or install dbrelay in a database of its own on the same server (see docs/sqlserver.md)"
 
-// Claim leases up to n due messages (at most maxClaim) in one statement.
+// Claim leases up to n due messages (at most maxClaim) in one statement. It
+// runs on a connection taken for it, not through the *sql.DB: database/sql
+// runs a statement again on driver.ErrBadConn, and a claim run twice would
+// hold the first run's rows under a token nobody knows holds them. On a
+// *sql.Conn the error comes back, and the listener gives back what the
+// token took (Unclaim).
 func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration) ([]dialect.Claimed, error) {
-	if l := utf16Len(token); l > maxToken || l == 0 {
-		return nil, fmt.Errorf("claim token %q: must be 1 to %d characters (relay.message.locked_by); use a shorter listener --id", token, maxToken)
+	if err := checkToken(token); err != nil {
+		return nil, err
 	}
 	n = max(1, min(n, maxClaim))
-	rows, err := q.db.QueryContext(ctx, claimDue, int32(n), mssql.NVarCharMax(token), milliseconds(lease))
+	conn, err := q.db.Conn(ctx)
+	if err != nil {
+		return nil, q.d.Explain(err)
+	}
+	defer conn.Close()
+	rows, err := conn.QueryContext(ctx, claimDue, int32(n), mssql.NVarCharMax(token), milliseconds(lease))
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
@@ -73,15 +86,57 @@ func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Durat
 		m := &c.Message
 		var payload sql.NullString
 		if err := rows.Scan(&m.ID, &m.Key, &m.Event, &m.Sender, &m.Receiver, &m.Address, &m.Channel,
-			&m.Title, &m.Body, &payload, &m.Ref, &m.CreatedAt, &m.Attempt); err != nil {
+			&m.Title, &m.Body, &payload, &m.Ref, &m.CreatedAt, &m.Attempt, &c.Size, &c.MaxBytes); err != nil {
 			return nil, err
 		}
 		if payload.Valid {
 			m.Payload = json.RawMessage(payload.String)
 		}
+		c.Oversize = c.MaxBytes > 0 && c.Size > c.MaxBytes
 		out = append(out, c)
 	}
 	return out, q.d.Explain(rows.Err())
+}
+
+func checkToken(token string) error {
+	if l := utf16Len(token); l > maxToken || l == 0 {
+		return fmt.Errorf("claim token %q: must be 1 to %d characters (relay.message.locked_by); use a shorter listener --id", token, maxToken)
+	}
+	return nil
+}
+
+func (q *queue) Unclaim(ctx context.Context, token string) (int64, error) {
+	if err := checkToken(token); err != nil {
+		return 0, err
+	}
+	res, err := q.db.ExecContext(ctx, unclaim, mssql.NVarCharMax(token))
+	if err != nil {
+		return 0, q.d.Explain(err)
+	}
+	return res.RowsAffected()
+}
+
+// heldRow is one element of renewLeases' JSON array.
+type heldRow struct {
+	ID    int64  `json:"id"`
+	Token string `json:"token"`
+}
+
+func (q *queue) Renew(ctx context.Context, held []dialect.Held, lease time.Duration) ([]dialect.Held, error) {
+	batch := make([]heldRow, len(held))
+	for i, h := range held {
+		batch[i] = heldRow{ID: h.ID, Token: h.Token}
+	}
+	payload, err := json.Marshal(batch)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := q.db.QueryContext(ctx, renewLeases, mssql.NVarCharMax(payload), milliseconds(lease))
+	if err != nil {
+		return nil, q.d.Explain(err)
+	}
+	renewed, err := dialect.ScanHeld(rows)
+	return renewed, q.d.Explain(err)
 }
 
 // milliseconds is d in whole milliseconds as an int (DATEADD's argument),
@@ -99,6 +154,7 @@ func milliseconds(d time.Duration) int32 {
 
 // outcomeRow is one element of finishBatch's JSON array.
 type outcomeRow struct {
+	I            int    `json:"i"` // position in the batch: the fates come back in this order
 	ID           int64  `json:"id"`
 	Token        string `json:"token"`
 	Status       string `json:"status"`
@@ -120,7 +176,7 @@ const datetime2Layout = "2006-01-02T15:04:05.000000"
 // JSON array. JSON rather than a table-valued parameter: no table type to
 // version, migrate and grant, and one nvarchar(max) parameter, so one
 // cached plan; the price is compatibility level 130 (checked by NewQueue).
-func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]int64, error) {
+func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]dialect.Fate, error) {
 	batch := make([]outcomeRow, len(outs))
 	for i, o := range outs {
 		started := o.StartedAt
@@ -128,7 +184,7 @@ func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]int64, er
 			started = time.Unix(0, 0)
 		}
 		batch[i] = outcomeRow{
-			ID: o.ID, Token: o.Token, Status: o.Status, RetryMS: milliseconds(o.RetryIn), Released: o.Released,
+			I: i, ID: o.ID, Token: o.Token, Status: o.Status, RetryMS: milliseconds(o.RetryIn), Released: o.Released,
 			Attempt: o.Attempt, StartedAt: started.UTC().Format(datetime2Layout), DurationMS: milliseconds(o.Duration),
 			Outcome: o.Result.Outcome.String(), ResponseCode: o.Result.StatusCode, Error: o.Result.Err,
 			ResponseBody: o.Result.Body,
@@ -142,8 +198,8 @@ func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]int64, er
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
-	written, err := dialect.ScanIDs(rows)
-	return written, q.d.Explain(err)
+	fates, err := dialect.ScanFates(rows, len(outs))
+	return fates, q.d.Explain(err)
 }
 
 func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {

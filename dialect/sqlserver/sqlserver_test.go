@@ -305,7 +305,7 @@ func TestDisabledTriggerIsDrift(t *testing.T) {
 func TestCompatibilityLevelChecked(t *testing.T) {
 	c := migrated(t)
 	exec(t, c, `ALTER DATABASE CURRENT SET COMPATIBILITY_LEVEL = 120`)
-	_, err := c.Dialect.NewQueue(context.Background(), c)
+	_, err := c.Dialect.NewQueue(context.Background(), c, dialect.QueueOptions{})
 	if err == nil || !strings.Contains(err.Error(), "COMPATIBILITY_LEVEL = 130") {
 		t.Fatalf("NewQueue at level 120 = %v", err)
 	}

@@ -1,0 +1,247 @@
+package dialecttest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/dialect"
+)
+
+// The claim's lifecycle under faults (issue 13): idempotent write-backs,
+// a message deleted in flight, claims whose reply was lost, lease renewal,
+// and messages too large to load.
+
+func newQueue(t *testing.T, d *db) dialect.Queue {
+	t.Helper()
+	q, err := d.Dialect.NewQueue(context.Background(), d.Conn, dialect.QueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return q
+}
+
+func claimAll(t *testing.T, q dialect.Queue, token string, want int, lease time.Duration) []dialect.Claimed {
+	t.Helper()
+	got, err := q.Claim(context.Background(), token, 100, lease)
+	if err != nil || len(got) != want {
+		t.Fatalf("claim %s: %d messages, err %v; want %d", token, len(got), err, want)
+	}
+	return got
+}
+
+func sentOutcome(c dialect.Claimed) dialect.Outcome {
+	return dialect.Outcome{ID: c.ID, Token: c.Token, Status: dialect.StatusSent, Attempt: c.Attempt,
+		StartedAt: time.Now(), Result: channel.Result{Outcome: channel.Sent, StatusCode: 200}}
+}
+
+// A write-back run twice (its first reply was lost; database/sql or the
+// listener ran it again) records each attempt once and reports the
+// outcome applied both times, so the metrics count what the database holds.
+func testWriteBackIdempotent(t *testing.T, h Harness) {
+	d := fresh(t, h)
+	d.webhook("hook", "http://127.0.0.1:1/", 5, 1000)
+	d.setDefault("hook")
+	ids := d.push("s", "a,b", "t", "x")
+	q := newQueue(t, d)
+	got := claimAll(t, q, "l:1", 2, time.Minute)
+	outs := []dialect.Outcome{sentOutcome(got[0]), sentOutcome(got[1])}
+	for run := 1; run <= 2; run++ {
+		fates, err := q.Finish(context.Background(), outs)
+		if err != nil || len(fates) != 2 || fates[0] != dialect.Applied || fates[1] != dialect.Applied {
+			t.Fatalf("write-back run %d: fates %v, err %v; want both applied", run, fates, err)
+		}
+	}
+	for _, id := range ids {
+		if got := strings.Join(d.deliveries(id), " "); got != "1:sent:200" {
+			t.Errorf("message %d: deliveries %q, want one attempt", id, got)
+		}
+	}
+}
+
+// A message deleted while in flight fails nothing: the other outcomes of
+// its batch are written, and its own is reported deleted.
+func testWriteBackMessageDeleted(t *testing.T, h Harness) {
+	d := fresh(t, h)
+	d.webhook("hook", "http://127.0.0.1:1/", 5, 1000)
+	d.setDefault("hook")
+	d.push("s", "a,b", "t", "x")
+	q := newQueue(t, d)
+	got := claimAll(t, q, "l:1", 2, time.Minute)
+	d.exec(`DELETE FROM relay.message WHERE id = ?`, got[0].ID)
+	fates, err := q.Finish(context.Background(), []dialect.Outcome{sentOutcome(got[0]), sentOutcome(got[1])})
+	if err != nil {
+		t.Fatalf("write-back with a deleted message: %v", err)
+	}
+	if len(fates) != 2 || fates[0] != dialect.Deleted || fates[1] != dialect.Applied {
+		t.Fatalf("fates %v, want [deleted applied]", fates)
+	}
+	if n := d.count(`SELECT count(*) FROM relay.message WHERE id = ? AND status = 'sent'`, got[1].ID); n != 1 {
+		t.Fatal("the other message of the batch was not written back")
+	}
+}
+
+// Unclaim gives back what a claim took: due now, the claim's attempt given
+// back; messages of other claims are left alone.
+func testUnclaimGivesBack(t *testing.T, h Harness) {
+	d := fresh(t, h)
+	d.webhook("hook", "http://127.0.0.1:1/", 5, 1000)
+	d.setDefault("hook")
+	d.push("s", "a,b,c", "t", "x")
+	q := newQueue(t, d)
+	claimAll(t, q, "lost:1", 3, time.Hour)
+	d.push("s", "d", "t", "x")
+	claimAll(t, q, "other:1", 1, time.Hour)
+	n, err := q.Unclaim(context.Background(), "lost:1")
+	if err != nil || n != 3 {
+		t.Fatalf("unclaim: %d, %v; want 3", n, err)
+	}
+	if n, err := q.Unclaim(context.Background(), "lost:1"); err != nil || n != 0 {
+		t.Fatalf("second unclaim: %d, %v; want 0", n, err)
+	}
+	again := claimAll(t, q, "next:1", 3, time.Hour)
+	for _, c := range again {
+		if c.Attempt != 1 {
+			t.Errorf("message %d claimed again with attempt %d, want 1 (the lost claim's attempt given back)", c.ID, c.Attempt)
+		}
+	}
+	if n := d.count(`SELECT count(*) FROM relay.message WHERE locked_by = 'other:1' AND status = 'sending'`); n != 1 {
+		t.Fatal("unclaim touched another claim's message")
+	}
+}
+
+// Renew extends the leases of messages still held under their token and
+// reports only those.
+func testRenewLeases(t *testing.T, h Harness) {
+	d := fresh(t, h)
+	d.webhook("hook", "http://127.0.0.1:1/", 5, 1000)
+	d.setDefault("hook")
+	d.push("s", "a,b", "t", "x")
+	q := newQueue(t, d)
+	got := claimAll(t, q, "l:1", 2, time.Minute)
+	lockedUntil := func(id int64) time.Time {
+		var at time.Time
+		if err := d.DB.QueryRow(d.rebind(`SELECT locked_until FROM relay.message WHERE id = ?`), id).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	before := lockedUntil(got[0].ID)
+	held := []dialect.Held{{ID: got[0].ID, Token: "l:1"}, {ID: got[1].ID, Token: "someone-else:1"}, {ID: -1, Token: "l:1"}}
+	renewed, err := q.Renew(context.Background(), held, 2*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(renewed) != 1 || renewed[0] != held[0] {
+		t.Fatalf("renewed %v, want only %v", renewed, held[0])
+	}
+	if after := lockedUntil(got[0].ID); after.Sub(before) < time.Hour {
+		t.Fatalf("locked_until moved from %v to %v, want about 2h from now", before, after)
+	}
+	if n := d.count(`SELECT count(*) FROM relay.message WHERE id = ? AND locked_until = next_attempt_at`, got[0].ID); n != 1 {
+		t.Fatal("the renewal did not move next_attempt_at with locked_until")
+	}
+}
+
+// A message over relay.settings.max_message_bytes (the limit was lowered
+// after it was pushed) is claimed without its content and marked dead with
+// a named error; the others are delivered.
+func testOversizeNotLoaded(t *testing.T, h Harness) {
+	d := fresh(t, h)
+	rcv := NewReceiver(t)
+	d.webhook("hook", rcv.URL+"/hook", 5, 5000)
+	d.setDefault("hook")
+	big := d.push("s", "big", "t", strings.Repeat("x", 400))[0]
+	small := d.push("s", "small", "t", "x")[0]
+	d.exec(`UPDATE relay.settings SET max_message_bytes = ? WHERE id = 1`, 300)
+	q := newQueue(t, d)
+	got := claimAll(t, q, "l:1", 2, time.Minute)
+	for _, c := range got {
+		switch c.ID {
+		case big:
+			if !c.Oversize || c.Body != "" || c.Size < 400 || c.MaxBytes != 300 {
+				t.Fatalf("oversize message claimed as oversize=%v size=%d max=%d body %d bytes", c.Oversize, c.Size, c.MaxBytes, len(c.Body))
+			}
+		case small:
+			if c.Oversize || c.Body != "x" {
+				t.Fatalf("small message claimed as oversize=%v body %q", c.Oversize, c.Body)
+			}
+		}
+	}
+	if n, err := q.Unclaim(context.Background(), "l:1"); err != nil || n != 2 {
+		t.Fatalf("unclaim: %d, %v", n, err)
+	}
+	StartListener(t, d.Conn, TestConfig(t))
+	d.waitUntil("the oversize message dead and the other sent", 20*time.Second, `
+SELECT CASE WHEN count(*) = 2 THEN 1 ELSE 0 END FROM relay.message
+WHERE (id = ? AND status = 'dead' AND attempts = 0 AND last_error LIKE 'message_too_large: %')
+   OR (id = ? AND status = 'sent')`, big, small)
+	if calls := rcv.Calls("/hook"); len(calls) != 1 {
+		t.Fatalf("%d calls, want 1 (the oversize message is never sent)", len(calls))
+	}
+}
+
+// A message waiting in the listener's own queue behind a slow endpoint for
+// longer than the lease is not claimed again by the same listener: its
+// lease is renewed while it waits and runs (issue 13, defect 1). One worker,
+// 8 messages, an endpoint answering 200 after 400 ms: the last waits about
+// 3 s, the lease is 2 s.
+func testSlowEndpointHeldNotReclaimed(t *testing.T, h Harness) {
+	d := fresh(t, h)
+	rcv := NewReceiver(t)
+	rcv.Script("/slow", func(int) Reply { return Reply{Status: 200, Delay: 400 * time.Millisecond} })
+	d.webhook("slow", rcv.URL+"/slow", 5, 5000)
+	d.setDefault("slow")
+	var names []string
+	for i := 0; i < 8; i++ {
+		names = append(names, "r"+strconv.Itoa(i))
+	}
+	d.push("s", strings.Join(names, ","), "t", "x")
+	cfg := TestConfig(t)
+	cfg.Workers, cfg.BatchSize, cfg.Lease = 1, 10, 2*time.Second
+	logs := &syncBuffer{}
+	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	StartListener(t, d.Conn, cfg)
+	d.waitUntil("all sent", 30*time.Second, `SELECT CASE WHEN count(*) = 8 THEN 1 ELSE 0 END FROM relay.message WHERE status = 'sent'`)
+	for key, n := range rcv.KeysSeen() {
+		if n != 1 {
+			t.Errorf("message %s delivered %d times", key, n)
+		}
+	}
+	if n := d.count(`SELECT count(*) FROM relay.message WHERE attempts <> 1`); n != 0 {
+		t.Errorf("%d messages claimed more than once", n)
+	}
+	if n := d.count(`SELECT count(*) FROM relay.delivery`); n != 8 {
+		t.Errorf("%d delivery rows, want 8", n)
+	}
+	// Renewed, not merely kept from being sent on an expired lease.
+	if out := logs.String(); strings.Contains(out, "given back unsent") || strings.Contains(out, "not applied") {
+		t.Errorf("leases ran out while held:\n%s", out)
+	}
+}
+
+// syncBuffer collects log output from the listener's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
