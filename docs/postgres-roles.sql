@@ -59,7 +59,8 @@ GRANT EXECUTE ON FUNCTION relay.enqueue(text, text, text, text, text, jsonb, tex
 -- relay.on_outcome with the listener's rights: grant it whatever your hook
 -- writes too (or make your hook SECURITY DEFINER, keeping its REVOKE).
 GRANT SELECT, UPDATE ON relay.message TO relay_listener;
-GRANT INSERT ON relay.delivery TO relay_listener;
+GRANT SELECT, INSERT ON relay.delivery TO relay_listener;  -- SELECT: an idempotent write-back reads what an earlier run of it recorded
+GRANT SELECT ON relay.settings TO relay_listener;  -- max_message_bytes, read by the claim
 GRANT SELECT ON relay.channel, relay.schema_migrations TO relay_listener;
 GRANT SELECT, INSERT, UPDATE, DELETE ON relay.listener TO relay_listener;
 GRANT SELECT, UPDATE, DELETE ON relay.hook_run TO relay_listener;

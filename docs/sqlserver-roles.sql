@@ -48,7 +48,8 @@ GRANT EXECUTE ON OBJECT::relay.enqueue TO relay_host;
 -- The listener: claim and write back, retry, status; record attempts; read
 -- the channels and the schema version.
 GRANT SELECT, UPDATE ON OBJECT::relay.message TO relay_listener;
-GRANT INSERT ON OBJECT::relay.delivery TO relay_listener;
+GRANT SELECT, INSERT ON OBJECT::relay.delivery TO relay_listener;  -- SELECT: an idempotent write-back reads what an earlier run of it recorded
+GRANT SELECT ON OBJECT::relay.settings TO relay_listener;  -- max_message_bytes, read by the claim
 GRANT SELECT ON OBJECT::relay.channel TO relay_listener;
 GRANT SELECT ON OBJECT::relay.schema_migrations TO relay_listener;
 GRANT EXECUTE ON OBJECT::relay.run_hooks TO relay_listener;  -- the queued outcome hooks, after the write-back

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,6 +75,25 @@ func TestQueueSessionSettings(t *testing.T) {
 	var n int
 	if err := c.DB.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbrelay-listener' AND datname = current_database()`).Scan(&n); err != nil || n == 0 {
 		t.Fatalf("no session named dbrelay-listener (%d, %v)", n, err)
+	}
+}
+
+// The LISTEN connection is named in pg_stat_activity too (issue 13,
+// defect 11).
+func TestWakeSessionNamed(t *testing.T) {
+	c, err := dialect.Open(pgtest.Migrated(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w, err := postgres.Dialect{}.Listen(context.Background(), c, "probe", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	var n int
+	if err := c.DB.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dbrelay-listener-wake' AND datname = current_database()`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("%d sessions named dbrelay-listener-wake (%v), want 1", n, err)
 	}
 }
 

@@ -194,3 +194,19 @@ func listenerDSN(dsn string) (string, error) {
 	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
+
+// wakeDSN names the LISTEN connection in pg_stat_activity
+// (application_name=dbrelay-listener-wake) unless the URL names it already.
+// A connection string that is not a URL is returned as it is.
+func wakeDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("application_name") == "" {
+		q.Set("application_name", "dbrelay-listener-wake")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}

@@ -23,3 +23,17 @@ func TestListenerDSN(t *testing.T) {
 		t.Errorf("a user's application_name was replaced: %s", got)
 	}
 }
+
+func TestWakeDSN(t *testing.T) {
+	u, _ := url.Parse(wakeDSN("postgres://u:p@h:5432/db?sslmode=prefer"))
+	if got := u.Query().Get("application_name"); got != "dbrelay-listener-wake" {
+		t.Fatalf("application_name = %q, want dbrelay-listener-wake", got)
+	}
+	u, _ = url.Parse(wakeDSN("postgres://u:p@h:5432/db?application_name=mine"))
+	if got := u.Query().Get("application_name"); got != "mine" {
+		t.Fatalf("application_name = %q, want the URL's own", got)
+	}
+	if got := wakeDSN("host=h dbname=db"); got != "host=h dbname=db" {
+		t.Fatalf("a keyword DSN was changed: %q", got)
+	}
+}

@@ -42,7 +42,7 @@ type waker struct {
 // listener named id.
 func (d Dialect) Listen(ctx context.Context, conn *dialect.Conn, id string, log *slog.Logger) (dialect.Waker, error) {
 	w := &waker{id: id, db: conn.DB, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	w.pl = pq.NewListener(conn.DSN, 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
+	w.pl = pq.NewListener(wakeDSN(conn.DSN), 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventDisconnected:
 			log.Warn("LISTEN connection lost; reconnecting (polling meanwhile)", "err", err)

@@ -27,11 +27,12 @@ func pgFaultsMidDrain(ctx context.Context, r *Run, lease string, fault func() er
 	return lst, 3, nil
 }
 
-// pgCrashImmediate (defect 7): with synchronous_commit off on its sessions
+// pgCrashImmediate (defect 7): with synchronous_commit off on its claims
 // the listener acts on claims a crash may then forget: after recovery the
-// same message is claimed with the same attempt number again. Duplicates
-// are explained by the crash; a repeated attempt number is not (the README
-// says attempts count claims).
+// same message is claimed with the same attempt number again. Claims are
+// durable by default now (--durable-claims). Duplicates are explained by
+// the crash; a repeated attempt number is not (the README says attempts
+// count claims).
 func pgCrashImmediate(ctx context.Context, r *Run) error {
 	lst, crashes, err := pgFaultsMidDrain(ctx, r, "5s", func() error { return r.Lab.CrashPG(ctx) })
 	if err != nil {

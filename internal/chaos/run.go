@@ -201,8 +201,8 @@ func (r *Run) Finish(ctx context.Context, lst *Listener, deadline, settle, grace
 			r.Fail("the listener ignored SIGTERM for %s (grace %s) and was killed", took.Round(time.Second), grace)
 			lst.Kill()
 		}
-		if n := lst.LogLines("another listener took the message over"); n > 0 {
-			r.Note("%d log lines say 'another listener took the message over'", n)
+		if n := lst.LogLines("another listener took the message over") + lst.LogLines("outcome not applied"); n > 0 {
+			r.Note("%d outcomes not applied: their lease ran out before the write-back", n)
 		}
 	}
 	msgs, err := r.DB.Messages(ctx)
