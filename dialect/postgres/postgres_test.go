@@ -275,3 +275,57 @@ $$;
 `,
 	}[name]
 }
+
+// A claim commits synchronously unless the listener asked for async
+// claims (issue 13, defect 7): the claim sets synchronous_commit for its own
+// transaction over the listener sessions' off. A statement trigger of the
+// test's own records the setting the claim's transaction runs with.
+func TestClaimDurability(t *testing.T) {
+	c, err := dialect.Open(pgtest.Migrated(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, stmt := range []string{
+		`CREATE TABLE public.claim_setting (value text NOT NULL)`,
+		`CREATE FUNCTION public.record_claim_setting() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.claim_setting VALUES (current_setting('synchronous_commit'));
+    RETURN NULL;
+END $$`,
+		`CREATE TRIGGER record_claim_setting AFTER UPDATE ON relay.message
+         FOR EACH STATEMENT EXECUTE FUNCTION public.record_claim_setting()`,
+		`INSERT INTO relay.channel (code, kind, target) VALUES ('hook', 'webhook', 'http://127.0.0.1:1/')`,
+	} {
+		if _, err := c.DB.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	for _, tc := range []struct {
+		async bool
+		want  string
+	}{{false, "on"}, {true, "off"}} {
+		if _, err := c.DB.Exec(`DELETE FROM public.claim_setting`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.DB.Exec(`INSERT INTO relay.message (sender, receiver, channel, title) VALUES ('s', 'r', 'hook', 't')`); err != nil {
+			t.Fatal(err)
+		}
+		q, err := postgres.Dialect{}.NewQueue(context.Background(), c, dialect.QueueOptions{AsyncClaims: tc.async})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := q.Claim(context.Background(), "probe:"+strconv.FormatBool(tc.async), 10, time.Hour)
+		q.Close()
+		if err != nil || len(got) != 1 {
+			t.Fatalf("claim: %d, %v", len(got), err)
+		}
+		var setting string
+		if err := c.DB.QueryRow(`SELECT string_agg(value, ',') FROM public.claim_setting`).Scan(&setting); err != nil {
+			t.Fatal(err)
+		}
+		if setting != tc.want {
+			t.Errorf("AsyncClaims %v: the claim ran with synchronous_commit %q, want %q", tc.async, setting, tc.want)
+		}
+	}
+}

@@ -11,8 +11,10 @@
 -- with ON CONFLICT DO NOTHING.
 --
 --   claim_token  the token of the claim the attempt was made under
---                (relay.message.locked_by at the time). Rows written before
---                this migration get 'before-000003:<id>', unique per row.
+--                (relay.message.locked_by at the time). NULL in rows written
+--                before this migration (and in rows inserted by hand without
+--                one): NULLs are distinct in a unique key, so it binds only
+--                the listener's rows.
 --   applied      true when the attempt's outcome became the message's status;
 --                false when the claim's lease had run out and the message
 --                had been claimed again before the write-back (the call
@@ -23,15 +25,12 @@
 -- The unique key starts with message_id, so it replaces the index
 -- delivery_message.
 --
--- Upgrading: a full rewrite of relay.delivery (one pass, under an ACCESS
--- EXCLUSIVE lock on relay.delivery; write-backs wait meanwhile).
+-- Upgrading: adding the columns rewrites nothing; building the key reads
+-- relay.delivery once, under a lock that makes write-backs wait meanwhile.
 -- Down (000003_delivery_fence.down.sql) drops both columns and the key and
 -- recreates delivery_message.
 ALTER TABLE relay.delivery
     ADD COLUMN claim_token text,
-    ADD COLUMN applied boolean;
-UPDATE relay.delivery SET claim_token = 'before-000003:' || id;
-ALTER TABLE relay.delivery
-    ALTER COLUMN claim_token SET NOT NULL,
+    ADD COLUMN applied boolean,
     ADD CONSTRAINT delivery_attempt_key UNIQUE (message_id, claim_token, attempt);
 DROP INDEX relay.delivery_message;

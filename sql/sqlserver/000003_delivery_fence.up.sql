@@ -11,10 +11,12 @@
 --
 --   claim_token  the token of the claim the attempt was made under
 --                (relay.message.locked_by at the time). Rows written before
---                this migration get N'before-000003:<id>', unique per row (no
---                filtered index: DML on a table with one fails for sessions
---                with QUOTED_IDENTIFIER off, error 1934, and deleting a
---                message cascades here).
+--                this migration get N'before-000003:<id>', unique per row:
+--                SQL Server's unique key treats NULLs as equal, and a
+--                filtered index would fail DML for sessions with
+--                QUOTED_IDENTIFIER off (error 1934; deleting a message
+--                cascades here). A row inserted by hand without a token is
+--                allowed once per message and attempt.
 --   applied      1 when the attempt's outcome became the message's status;
 --                0 when the claim's lease had run out and the message had
 --                been claimed again before the write-back (the call really
@@ -34,7 +36,6 @@ BEGIN TRANSACTION;
 
 ALTER TABLE relay.delivery ADD claim_token nvarchar(200) NULL, applied bit NULL;
 EXEC sp_executesql N'UPDATE relay.delivery SET claim_token = N''before-000003:'' + CONVERT(nvarchar(20), id)';
-ALTER TABLE relay.delivery ALTER COLUMN claim_token nvarchar(200) NOT NULL;
 ALTER TABLE relay.delivery ADD CONSTRAINT delivery_attempt_key UNIQUE (message_id, claim_token, attempt);
 DROP INDEX delivery_message ON relay.delivery;
 
