@@ -22,8 +22,12 @@ import (
 // claim per free worker would cost a statement per message), and costs one
 // UPDATE every Lease/4 over the messages held longer than that, however
 // many there are. Renewal covers a message from its claim until its
-// outcome is written, so a send may last longer than the lease, and a
-// write-back still finds its fence.
+// outcome is taken up by the writer, so a send may last longer than the
+// lease. It stops there: renewing rows a write-back is updating would only
+// contend with it for their locks (and, on connections cut mid-statement,
+// leave orphaned backends waiting on each other); a write-back delayed past
+// the lease by an unreachable database is fenced off if the message was
+// claimed again meanwhile, and its attempt recorded as not applied.
 //
 // A send never starts on a lease that may have run out: each held message
 // carries a deadline on the listener's clock (taken before the claim or
@@ -52,7 +56,7 @@ func (ls *leases) hold(c *dialect.Claimed, until time.Time) {
 	ls.mu.Unlock()
 }
 
-// drop forgets a message whose outcome was written (or given up on).
+// drop forgets a message whose outcome the writer took up.
 func (ls *leases) drop(c *dialect.Claimed) {
 	ls.mu.Lock()
 	delete(ls.held, c)

@@ -190,6 +190,7 @@ func (l *Listener) claimLoop(ctx context.Context) {
 		wake = l.waker.Wake()
 	}
 	failures := 0
+	quick := 0             // claims retried at once since the last one that worked
 	idle := false          // marked idle in the database (with a waker)
 	sleep := l.cfg.PollMin // adaptive polling's next sleep (without a waker)
 	var lastWork time.Time // when a claim last found work
@@ -211,13 +212,24 @@ func (l *Listener) claimLoop(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
+			if errors.Is(err, errGivenBack) && quick < maxQuickRetries {
+				// The claim failed (typically on a pooled connection that
+				// had broken: it runs once, on a *sql.Conn, so database/sql
+				// does not retry it on a fresh one by itself), and the
+				// database answered the give-back at once: it is
+				// reachable, so claim again at once, as database/sql
+				// would have.
+				quick++
+				l.log.Warn("claim failed; what it may have taken was given back; claiming again", "err", err)
+				continue
+			}
 			failures++
 			backoff := min(time.Duration(failures)*100*time.Millisecond, 5*time.Second)
 			l.log.Error("claim failed; retrying", "err", err, "in", backoff)
 			pause(ctx, backoff)
 			continue
 		}
-		failures = 0
+		failures, quick = 0, 0
 
 		if got > 0 {
 			lastWork = time.Now()
@@ -303,7 +315,9 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	sent := time.Now()
 	claimed, err := l.queue.Claim(qctx, token, n, l.cfg.Lease)
 	if err != nil {
-		l.unclaim(ctx, token)
+		if l.unclaim(ctx, token) {
+			return 0, fmt.Errorf("%w; %w", err, errGivenBack)
+		}
 		return 0, err
 	}
 	until := sent.Add(l.cfg.Lease)
@@ -328,11 +342,19 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	return len(claimed), nil
 }
 
+// errGivenBack marks a claim error after which the database at once gave
+// back whatever the claim may have taken.
+var errGivenBack = errors.New("given back")
+
+// maxQuickRetries bounds the claims retried at once after errGivenBack (a
+// pool of broken connections is used up within a few).
+const maxQuickRetries = 10
+
 // unclaim gives back what a failed claim may have taken (its reply may have
 // been lost after it committed), retrying until the database answers or the
 // listener stops. Until then nothing else is claimed: the claim loop waits
-// here.
-func (l *Listener) unclaim(ctx context.Context, token string) {
+// here. It reports whether the first try worked.
+func (l *Listener) unclaim(ctx context.Context, token string) (atOnce bool) {
 	for attempt := 1; ; attempt++ {
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
 		n, err := l.queue.Unclaim(uctx, token)
@@ -342,13 +364,13 @@ func (l *Listener) unclaim(ctx context.Context, token string) {
 				l.log.Warn("a claim failed after it had taken messages (its reply was lost); gave them back, due now",
 					"token", token, "n", n)
 			}
-			return
+			return attempt == 1
 		}
 		wait := min(time.Duration(attempt)*100*time.Millisecond, 5*time.Second)
 		if ctx.Err() != nil {
 			l.log.Error("stopping before the messages a failed claim may have taken could be given back; they are claimed again when their lease ends",
 				"token", token, "lease", l.cfg.Lease, "err", err)
-			return
+			return false
 		}
 		l.log.Error("could not give back what a failed claim may have taken; retrying", "token", token, "err", err, "in", wait)
 		pause(ctx, wait)

@@ -28,6 +28,9 @@ func (l *Listener) writeLoop() {
 				break gather
 			}
 		}
+		// From here the fence decides: renewing rows a write-back is
+		// updating would only contend with it for their locks.
+		l.unhold(batch)
 		outs = outs[:0]
 		for i := range batch {
 			outs = append(outs, batch[i].Outcome)
@@ -43,7 +46,6 @@ func (l *Listener) writeLoop() {
 // and the fence would reject the write anyway.
 func (l *Listener) flush(batch []finished, outs []dialect.Outcome) {
 	defer l.release(len(batch))
-	defer l.unhold(batch) // before the slots are freed: renew no more
 	deadline := time.Now().Add(l.cfg.Lease)
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
