@@ -24,6 +24,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -129,3 +131,38 @@ func (s *Sender) Close() error {
 
 // Unwrap returns the sender being limited.
 func (s *Sender) Unwrap() channel.Sender { return s.next }
+
+// ParseRate reads a rate as an operator writes it, "20/s", "600/min" or
+// "1200" (per minute), and returns it per minute (relay.channel.
+// rate_per_minute).
+func ParseRate(s string) (int, error) {
+	n, unit, _ := strings.Cut(strings.TrimSpace(s), "/")
+	v, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || v <= 0 {
+		return 0, fmt.Errorf("rate %q: want a positive whole number of messages per second or minute, e.g. 20/s or 600/min", s)
+	}
+	switch strings.TrimSpace(unit) {
+	case "", "m", "min", "minute":
+	case "s", "sec", "second":
+		v *= 60
+	default:
+		return 0, fmt.Errorf("rate %q: the unit after / must be s or min, e.g. 20/s or 600/min", s)
+	}
+	if v > MaxPerMinute {
+		return 0, fmt.Errorf("rate %q is over %d a minute, the most relay.channel.rate_per_minute takes", s, MaxPerMinute)
+	}
+	return v, nil
+}
+
+// MaxPerMinute is the largest rate_per_minute the database accepts
+// (CONSTRAINT channel_rate_per_minute_check).
+const MaxPerMinute = 6000000
+
+// FormatRate writes a rate per minute the way ParseRate reads it, per
+// second when it divides evenly.
+func FormatRate(perMinute int) string {
+	if perMinute%60 == 0 {
+		return strconv.Itoa(perMinute/60) + "/s"
+	}
+	return strconv.Itoa(perMinute) + "/min"
+}
