@@ -30,7 +30,8 @@ func Default(maxConnsPerHost int) map[string]channel.Factory {
 
 // Check builds the channel's sender as a listener would, with
 // secret.Placeholders standing for its secrets, and returns why it cannot
-// be built (a bad target, config or template), naming the channel: what
+// be built (a bad target, config or template; the factory's error names
+// the channel): what
 // `dbrelay channel add` checks before it writes the row. No secret is read
 // and nothing is sent. ok is false when this build has no sender for the
 // kind (the error says so).
@@ -41,7 +42,7 @@ func Check(ch channel.Channel) (ok bool, err error) {
 	}
 	s, err := factory(ch, secret.Placeholders())
 	if err != nil {
-		return true, fmt.Errorf("channel %q: %w", ch.Code, err)
+		return true, err // factories' errors name the channel
 	}
 	if c, closes := s.(io.Closer); closes {
 		c.Close()
