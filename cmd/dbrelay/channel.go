@@ -360,21 +360,30 @@ func channelEnable(c *cli.Context, enabled bool) error {
 		return err
 	}
 	defer conn.Close()
+	return setEnabledEach(c, enabled, "channel", func(code string) (bool, error) {
+		return t.SetChannelEnabled(c.Context, conn.DB, code, enabled)
+	})
+}
+
+// setEnabledEach enables or disables each row named on the command line
+// with set (which says whether the row exists), printing a line for each,
+// and fails naming those that do not exist.
+func setEnabledEach(c *cli.Context, enabled bool, what string, set func(key string) (bool, error)) error {
 	verb := map[bool]string{true: "enabled", false: "disabled"}[enabled]
 	var missing []string
-	for _, code := range c.Args().Slice() {
-		found, err := t.SetChannelEnabled(c.Context, conn.DB, code, enabled)
+	for _, key := range c.Args().Slice() {
+		found, err := set(key)
 		if err != nil {
 			return err
 		}
 		if !found {
-			missing = append(missing, code)
+			missing = append(missing, key)
 			continue
 		}
-		fmt.Fprintf(c.App.Writer, "%s %s\n", verb, code)
+		fmt.Fprintf(c.App.Writer, "%s %s\n", verb, key)
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("no channel %s; 'dbrelay channel list' shows them", strings.Join(missing, ", "))
+		return fmt.Errorf("no %s %s; 'dbrelay %s list' shows them", what, strings.Join(missing, ", "), what)
 	}
 	return nil
 }
