@@ -112,6 +112,12 @@ func testInboxAndMarkRead(t *testing.T, h Harness) {
 	if n := d.markRead("alice", []int64{aliceIDs[0]}); n != 0 {
 		t.Errorf("marking a read message again marked %d", n)
 	}
+	if d.Dialect.Name() != "postgres" { // PostgreSQL's bigint[] cannot hold anything else
+		_, err := d.DB.Exec(`EXEC relay.mark_read @Receiver = @p1, @Ids = @p2`, "alice", `[1, "x"]`)
+		if err == nil || !strings.Contains(err.Error(), "JSON array of message ids") {
+			t.Errorf("mark_read with a list that is not ids: %v", err)
+		}
+	}
 	if n := d.markRead("alice", nil); n != 1 || unread("alice") != 0 {
 		t.Errorf("mark_read(alice, NULL) marked %d, %d left unread", n, unread("alice"))
 	}

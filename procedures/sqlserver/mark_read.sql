@@ -25,17 +25,30 @@ BEGIN
     SET XACT_ABORT ON;
 
     DECLARE @marked int;
+    DECLARE @valid bit = 0;
     DECLARE @ids TABLE (id bigint PRIMARY KEY);
 
-    IF @Ids IS NOT NULL
+    -- Checked in steps: a condition does not guarantee the order its
+    -- parts run in, and OPENJSON fails on text that is not JSON.
+    IF @Ids IS NOT NULL AND ISJSON(@Ids) = 1 AND LEFT(LTRIM(@Ids), 1) = N'['
     BEGIN
-        IF ISJSON(@Ids) = 0 OR LEFT(LTRIM(@Ids), 1) <> N'['
-            OR EXISTS (SELECT 1 FROM OPENJSON(@Ids) WHERE [type] <> 2 OR TRY_CONVERT(bigint, [value]) IS NULL)
+        IF NOT EXISTS (
+            SELECT 1
+            FROM OPENJSON(@Ids) AS j
+            WHERE j.[type] <> 2 OR TRY_CONVERT(bigint, j.[value]) IS NULL
+        )
         BEGIN
-            THROW 50040, N'relay.mark_read: @Ids must be a JSON array of message ids, e.g. N''[41,42]''. Hint: pass NULL to mark all of the receiver''s messages read.', 1;
+            SET @valid = 1;
         END;
+    END;
+    IF @Ids IS NOT NULL AND @valid = 0
+    BEGIN
+        THROW 50040, N'relay.mark_read: @Ids must be a JSON array of message ids, e.g. N''[41,42]''. Hint: pass NULL to mark all of the receiver''s messages read.', 1;
+    END;
+    IF @valid = 1
+    BEGIN
         INSERT INTO @ids (id)
-        SELECT DISTINCT CONVERT(bigint, [value]) FROM OPENJSON(@Ids);
+        SELECT DISTINCT CONVERT(bigint, j.[value]) FROM OPENJSON(@Ids) AS j;
     END;
 
     UPDATE m
