@@ -10,9 +10,17 @@
 -- kind later does not move its old messages in or out of the inbox.
 --
 -- Cost: one primary-key lookup of relay.channel per inserted row.
+--
+-- SECURITY DEFINER with a fixed search_path: it reads relay.channel.kind
+-- with the owner's rights, so a role allowed to INSERT into relay.message
+-- with SELECT (code) on relay.channel only (docs/postgres-roles.sql) needs
+-- nothing more. It reads the kind of the row's own channel, and writes
+-- only the row's inbox flag.
 -- dbrelay's own: `dbrelay migrate up` restores it.
 CREATE OR REPLACE FUNCTION relay.message_inbox() RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     NEW.inbox := CASE WHEN EXISTS (SELECT 1 FROM relay.channel c
