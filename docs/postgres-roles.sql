@@ -48,9 +48,10 @@ GRANT USAGE ON SCHEMA relay_api TO relay_host, relay_listener, relay_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA relay_api TO relay_host, relay_listener, relay_reader;
 GRANT USAGE ON SCHEMA relay TO relay_host, relay_listener;
 
--- The host: push and enqueue, nothing more.
+-- The host: push, enqueue and raise events (docs/events.md), nothing more.
 GRANT EXECUTE ON PROCEDURE relay.push(text, text, text, text) TO relay_host;
 GRANT EXECUTE ON FUNCTION relay.enqueue(text, text, text, text, text, jsonb, text, text, text) TO relay_host;
+GRANT EXECUTE ON FUNCTION relay.raise(text, text, jsonb) TO relay_host;
 
 -- The listener: claim and write back, log attempts, keep its idle mark,
 -- read the channels and the schema version. Its hook runner calls
@@ -65,6 +66,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON relay.listener TO relay_listener;
 GRANT SELECT, UPDATE, DELETE ON relay.hook_run TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.run_hooks(integer, bigint, bigint, integer, integer) TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text) TO relay_listener;
+-- The periodic ECHO health check (relay.channel.echo_every_s); SECURITY
+-- DEFINER, it needs nothing else.
+GRANT EXECUTE ON FUNCTION relay.echo_due() TO relay_listener;
 
 -- mail-in: store each mail and its attachments (INSERT … RETURNING id and
 -- the duplicate check read id and message_id), call the hook, read the

@@ -41,9 +41,10 @@ CREATE ROLE relay_reader AUTHORIZATION dbo;
 
 GRANT SELECT ON SCHEMA::relay_api TO relay_host, relay_listener, relay_reader;
 
--- The host: push and enqueue, nothing more.
+-- The host: push, enqueue and raise events (docs/events.md), nothing more.
 GRANT EXECUTE ON OBJECT::relay.push TO relay_host;
 GRANT EXECUTE ON OBJECT::relay.enqueue TO relay_host;
+GRANT EXECUTE ON OBJECT::relay.raise TO relay_host;
 
 -- The listener: claim and write back, retry, status; record attempts; read
 -- the channels and the schema version.
@@ -52,6 +53,7 @@ GRANT INSERT ON OBJECT::relay.delivery TO relay_listener;
 GRANT SELECT ON OBJECT::relay.channel TO relay_listener;
 GRANT SELECT ON OBJECT::relay.schema_migrations TO relay_listener;
 GRANT EXECUTE ON OBJECT::relay.run_hooks TO relay_listener;  -- the queued outcome hooks, after the write-back
+GRANT EXECUTE ON OBJECT::relay.echo_due TO relay_listener;  -- the periodic ECHO health check
 
 -- `dbrelay mail-in` (docs/mail-in.md): stores mails and attachments and
 -- calls the hook itself (no ownership chain covers its own statements).

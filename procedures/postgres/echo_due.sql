@@ -11,10 +11,15 @@
 -- transaction-level advisory lock: while one runs it, the others skip, so
 -- one ECHO is raised per channel and interval however many listen.
 --
+-- Rights: SECURITY DEFINER with a fixed search path, so the listener's role
+-- needs EXECUTE on it only (docs/postgres-roles.sql grants it to
+-- relay_listener). EXECUTE is revoked from PUBLIC below.
+--
 -- dbrelay's own: `dbrelay migrate up` restores it. Set the interval with
--- UPDATE relay.channel SET echo_every_s = 300 WHERE code = '…'.
+-- UPDATE relay.channel SET echo_every_s = 300 WHERE code = 'crm'.
 CREATE OR REPLACE FUNCTION relay.echo_due() RETURNS integer
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
