@@ -77,6 +77,7 @@ func newApp() *cli.App {
 			listenCommand(),
 			serveCommand(),
 			endpointCommand(),
+			subscriptionCommand(),
 			mailInCommand(),
 			statusCommand(),
 			retryCommand(),
