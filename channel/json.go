@@ -3,6 +3,7 @@ package channel
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -20,16 +21,69 @@ const maxJSONDepth = 64
 // lone surrogate escapes, which jsonb refuses too, into U+FFFD. A "" keeps
 // the write-back from failing on an answer the database would refuse.
 func CleanJSON(b []byte) string {
+	v, ok := decodeJSON(b)
+	if !ok {
+		return ""
+	}
+	return encodeJSON(v)
+}
+
+// RedactJSON is RedactCredentials for a JSON document as CleanJSON returns
+// them, keeping it JSON: the value of every member named like a credential
+// (authorization, password, token, …) becomes Redacted, and every other
+// string is passed through RedactCredentials. "" when js is not such a
+// document.
+func RedactJSON(js string) string {
+	if js == "" || !mayHoldCredential(js) {
+		return js
+	}
+	v, ok := decodeJSON([]byte(js))
+	if !ok {
+		return ""
+	}
+	return encodeJSON(redactValue(v))
+}
+
+// credentialName is a whole member name that names a credential.
+var credentialName = regexp.MustCompile(`(?i)^(?:` + credentialNames + `)$`)
+
+func redactValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return RedactCredentials(x)
+	case []any:
+		for i, e := range x {
+			x[i] = redactValue(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			if credentialName.MatchString(k) {
+				x[k] = Redacted
+			} else {
+				x[k] = redactValue(e)
+			}
+		}
+	}
+	return v
+}
+
+func decodeJSON(b []byte) (any, bool) {
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || len(b) > MaxJSONResponse || (b[0] != '{' && b[0] != '[') {
-		return ""
+		return nil, false
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil || dec.InputOffset() != int64(len(b)) || !storable(v, 0) {
-		return ""
+		return nil, false
 	}
+	return v, true
+}
+
+// encodeJSON encodes a decoded value; "" when the result is over
+// MaxJSONResponse (U+FFFD replacing bad bytes can grow it).
+func encodeJSON(v any) string {
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
 	enc.SetEscapeHTML(false)

@@ -136,9 +136,7 @@ func classify(resp *http.Response) channel.Result {
 	r.Body, r.JSON = readBody(resp.Body)
 	// Stored and shown in relay_api like Body, which the listener
 	// redacts: redacted here, as JSON, for every kind that uses classify.
-	if red := channel.RedactCredentials(r.JSON); red != r.JSON {
-		r.JSON = channel.CleanJSON([]byte(red))
-	}
+	r.JSON = channel.RedactJSON(r.JSON)
 	switch {
 	case code >= 200 && code <= 299:
 		r.Outcome = channel.Sent
