@@ -26,13 +26,9 @@ func retryCommand() *cli.Command {
 			if c.Bool("event") {
 				return retryEvents(c)
 			}
-			var ids []int64
-			for _, a := range c.Args().Slice() {
-				id, err := strconv.ParseInt(a, 10, 64)
-				if err != nil || id <= 0 {
-					return usagef("%q is not a message id", a)
-				}
-				ids = append(ids, id)
+			ids, err := idArgs(c, "message")
+			if err != nil {
+				return err
 			}
 			switch {
 			case c.Bool("dead") && len(ids) > 0:
@@ -73,13 +69,9 @@ func retryEvents(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usagef("'retry --event' needs event ids (relay_api.events)")
 	}
-	var ids []int64
-	for _, a := range c.Args().Slice() {
-		id, err := strconv.ParseInt(a, 10, 64)
-		if err != nil || id <= 0 {
-			return usagef("%q is not an event id", a)
-		}
-		ids = append(ids, id)
+	ids, err := idArgs(c, "event")
+	if err != nil {
+		return err
 	}
 	conn, ev, err := connectEvents(c)
 	if err != nil {
@@ -113,6 +105,19 @@ func retryEvents(c *cli.Context) error {
 		return fmt.Errorf("nothing replayed for event%s", list(idle))
 	}
 	return nil
+}
+
+// idArgs reads the arguments as ids of what (a usage error names a bad one).
+func idArgs(c *cli.Context, what string) ([]int64, error) {
+	var ids []int64
+	for _, a := range c.Args().Slice() {
+		id, err := strconv.ParseInt(a, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, usagef("%q is not a%s %s id", a, map[bool]string{true: "n"}[strings.IndexByte("aeiou", what[0]) >= 0], what)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }
 
 func list(ids []int64) string {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 	"time"
 
@@ -159,13 +158,9 @@ func subscriptionEnable(c *cli.Context, enabled bool) error {
 	if c.NArg() == 0 {
 		return usagef("name at least one subscription ID ('dbrelay subscription list' shows them)")
 	}
-	var ids []int64
-	for _, a := range c.Args().Slice() {
-		id, err := strconv.ParseInt(a, 10, 64)
-		if err != nil || id <= 0 {
-			return usagef("%q is not a subscription id", a)
-		}
-		ids = append(ids, id)
+	ids, err := idArgs(c, "subscription")
+	if err != nil {
+		return err
 	}
 	conn, ev, err := connectEvents(c)
 	if err != nil {
@@ -185,15 +180,15 @@ func subscriptionEnable(c *cli.Context, enabled bool) error {
 }
 
 // connectEvents connects and returns the dialect's events side.
-func connectEvents(c *cli.Context) (*dialect.Conn, dialect.EventsDialect, error) {
+func connectEvents(c *cli.Context) (*dialect.Conn, dialect.EventTables, error) {
 	conn, err := connect(c)
 	if err != nil {
-		return nil, nil, err
+		return nil, dialect.EventTables{}, err
 	}
 	ev, err := dialect.EventsOf(conn)
 	if err != nil {
 		conn.Close()
-		return nil, nil, err
+		return nil, dialect.EventTables{}, err
 	}
 	return conn, ev, nil
 }
