@@ -14,8 +14,9 @@ import (
 // this listener (or another) delivers it and records its outcome;
 // relay_api.channel_echo shows it. Listeners share the work: the database
 // lets one of them raise at a time, so the channel gets one ECHO per
-// interval. It returns when ctx is done.
-func (l *Listener) echoLoop(ctx context.Context) {
+// interval. It returns when stop is closed (at shutdown, after the last
+// write-back); ctx bounds a check in progress then.
+func (l *Listener) echoLoop(ctx context.Context, stop <-chan struct{}) {
 	events, err := dialect.EventsOf(l.conn)
 	if err != nil || l.cfg.EchoCheck < 0 {
 		return
@@ -24,7 +25,7 @@ func (l *Listener) echoLoop(ctx context.Context) {
 	defer t.Stop()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-stop:
 			return
 		case <-t.C:
 		}

@@ -131,9 +131,6 @@ func (l *Listener) Run(ctx context.Context) error {
 	// write-back (hooks.go).
 	stopHooks, hooksDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(hooksDone); l.hookLoop(stopHooks) }()
-	// The periodic ECHO health check (echo.go).
-	echoDone := make(chan struct{})
-	go func() { defer close(echoDone); l.echoLoop(ctx) }()
 
 	l.claimLoop(ctx)
 
@@ -153,7 +150,6 @@ func (l *Listener) Run(ctx context.Context) error {
 	writers.Wait()
 	close(stopHooks)
 	<-hooksDone
-	<-echoDone
 	l.log.Info("listener stopped")
 	return nil
 }
