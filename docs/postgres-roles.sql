@@ -51,6 +51,8 @@ GRANT USAGE ON SCHEMA relay TO relay_host, relay_listener;
 -- The host: push and enqueue, nothing more.
 GRANT EXECUTE ON PROCEDURE relay.push(text, text, text, text) TO relay_host;
 GRANT EXECUTE ON FUNCTION relay.enqueue(text, text, text, text, text, jsonb, text, text, text) TO relay_host;
+-- … and attach files to the email messages it enqueued (SECURITY DEFINER).
+GRANT EXECUTE ON FUNCTION relay.attach(bigint, text, bytea, text) TO relay_host;
 
 -- The listener: claim and write back, log attempts, keep its idle mark,
 -- read the channels and the schema version. Its hook runner calls
@@ -65,6 +67,10 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON relay.listener TO relay_listener;
 GRANT SELECT, UPDATE, DELETE ON relay.hook_run TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.run_hooks(integer, bigint, bigint, integer, integer) TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text) TO relay_listener;
+-- Email channels: read a message's attachments, record each SMTP attempt
+-- in the mail audit (the listener only inserts; nobody updates it).
+GRANT SELECT ON relay.attachment TO relay_listener;
+GRANT SELECT, INSERT ON relay.mail_audit TO relay_listener;
 
 -- mail-in: store each mail and its attachments (INSERT … RETURNING id and
 -- the duplicate check read id and message_id), call the hook, read the

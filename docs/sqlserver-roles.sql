@@ -44,6 +44,7 @@ GRANT SELECT ON SCHEMA::relay_api TO relay_host, relay_listener, relay_reader;
 -- The host: push and enqueue, nothing more.
 GRANT EXECUTE ON OBJECT::relay.push TO relay_host;
 GRANT EXECUTE ON OBJECT::relay.enqueue TO relay_host;
+GRANT EXECUTE ON OBJECT::relay.attach TO relay_host;  -- files for the email messages it enqueued
 
 -- The listener: claim and write back, retry, status; record attempts; read
 -- the channels and the schema version.
@@ -52,6 +53,9 @@ GRANT INSERT ON OBJECT::relay.delivery TO relay_listener;
 GRANT SELECT ON OBJECT::relay.channel TO relay_listener;
 GRANT SELECT ON OBJECT::relay.schema_migrations TO relay_listener;
 GRANT EXECUTE ON OBJECT::relay.run_hooks TO relay_listener;  -- the queued outcome hooks, after the write-back
+-- Email channels: read attachments, record each SMTP attempt (insert only).
+GRANT SELECT ON OBJECT::relay.attachment TO relay_listener;
+GRANT SELECT, INSERT ON OBJECT::relay.mail_audit TO relay_listener;
 
 -- `dbrelay mail-in` (docs/mail-in.md): stores mails and attachments and
 -- calls the hook itself (no ownership chain covers its own statements).

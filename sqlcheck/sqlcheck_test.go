@@ -172,8 +172,8 @@ func TestRolesScripts(t *testing.T) {
 				}
 			}
 		}
-		if hostGrants != 2 {
-			t.Errorf("%s: relay_host has %d EXECUTE grants, want relay.push and relay.enqueue", c.file, hostGrants)
+		if hostGrants != 3 {
+			t.Errorf("%s: relay_host has %d EXECUTE grants, want relay.push, relay.enqueue and relay.attach", c.file, hostGrants)
 		}
 	}
 	md, err := os.ReadFile(filepath.Join(repoRoot, "docs/sqlserver.md"))

@@ -110,7 +110,7 @@ func TestSendWrongPassword(t *testing.T) {
 func TestSendRefusals(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Options{})
 	s := newSender(t, srv.Addr, srv, map[string]any{"tls": "none"}, nil)
-	srv.Script(smtptest.Reply{Code: 550, Message: "mailbox unavailable"}, smtptest.Reply{Code: 451, Message: "try again later"})
+	srv.Script(smtptest.Reply{Code: 550, Message: "5.1.1 mailbox unavailable"}, smtptest.Reply{Code: 451, Message: "4.3.0 try again later"})
 	for _, want := range []struct {
 		outcome channel.Outcome
 		code    int
@@ -119,7 +119,8 @@ func TestSendRefusals(t *testing.T) {
 		if res.Outcome != want.outcome || res.StatusCode != want.code {
 			t.Fatalf("outcome %v code %d (%s), want %v %d", res.Outcome, res.StatusCode, res.Err, want.outcome, want.code)
 		}
-		if res.Audit == nil || res.Audit.Accepted != (want.code == 250) || !strings.HasPrefix(res.Audit.Reply, strconv.Itoa(want.code)+" ") {
+		if res.Audit == nil || res.Audit.Accepted != (want.code == 250) || !strings.HasPrefix(res.Audit.Reply, strconv.Itoa(want.code)+" ") ||
+			(want.code == 550 && res.Audit.Reply != "550 5.1.1 mailbox unavailable") {
 			t.Errorf("audit %+v for %d", res.Audit, want.code)
 		}
 	}
@@ -141,7 +142,9 @@ func TestSendFailover(t *testing.T) {
 	if res.Outcome != channel.Sent || res.Audit == nil || res.Audit.Server != srv.Addr {
 		t.Fatalf("outcome %v (%s), audit %+v: want sent through %s", res.Outcome, res.Err, res.Audit, srv.Addr)
 	}
-	srv.Wait(t, 1, 10*time.Second)
+	if got := srv.Wait(t, 1, 10*time.Second)[0].Data; string(res.Audit.Raw) != string(got) {
+		t.Errorf("audit raw %q, server received %q", res.Audit.Raw, got)
+	}
 
 	s2 := newSender(t, down, nil, map[string]any{"tls": "none"}, nil)
 	res = s2.Send(context.Background(), message(2, "lisi@example.com"))

@@ -88,7 +88,13 @@ func (s *Sender) build(m *channel.Message, atts []channel.Attachment) (*outgoing
 	if _, err := msg.WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("%w: %v", errMessage, err)
 	}
-	out := &outgoing{from: s.cfg.from.Address, recipients: []string{to.Address}, data: b.Bytes(), messageID: id}
+	data := b.Bytes()
+	if !bytes.HasSuffix(data, []byte("\r\n")) {
+		// DATA's dot-writer would add it: add it here, so the audit holds
+		// exactly the bytes the server receives.
+		data = append(data, '\r', '\n')
+	}
+	out := &outgoing{from: s.cfg.from.Address, recipients: []string{to.Address}, data: data, messageID: id}
 	for _, a := range s.cfg.bcc {
 		out.recipients = append(out.recipients, a.Address)
 	}

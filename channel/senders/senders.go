@@ -4,6 +4,7 @@ package senders
 
 import (
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/channel/email"
 	"github.com/dbrelay/dbrelay/channel/inbox"
 	"github.com/dbrelay/dbrelay/channel/robot"
 	"github.com/dbrelay/dbrelay/channel/sms"
@@ -15,11 +16,29 @@ import (
 // maxConnsPerHost idle connections per endpoint (the listener's worker
 // count), so connections are reused across messages. A webhook channel
 // whose config names a preset is a chat robot (package robot).
-func Default(maxConnsPerHost int) map[string]channel.Factory {
+//
+// Email channels need the database for their attachments: pass
+// Email(email.Options{Store: dialect.AttachmentSource(conn)}); without it
+// an email channel cannot be built, and its messages wait.
+func Default(maxConnsPerHost int, opts ...Option) map[string]channel.Factory {
 	client := webhook.NewClient(maxConnsPerHost)
-	return map[string]channel.Factory{
+	m := map[string]channel.Factory{
 		webhook.Kind: robot.WebhookFactory(client, webhook.NewFactory(client)),
 		sms.Kind:     sms.NewFactory(client),
 		inbox.Kind:   inbox.New,
+		email.Kind:   email.NewFactory(email.Options{}),
 	}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+// Option adjusts the senders Default returns.
+type Option func(map[string]channel.Factory)
+
+// Email sets what the email kind's senders use (the attachment store, the
+// certificate pool).
+func Email(o email.Options) Option {
+	return func(m map[string]channel.Factory) { m[email.Kind] = email.NewFactory(o) }
 }

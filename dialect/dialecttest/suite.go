@@ -27,7 +27,9 @@ type Harness interface {
 	EnqueueCall() string
 	// Code is the error code (as dialect.ArgumentError.Code) for a kind of
 	// bad input: "null title", "no receivers", "blank receiver", "no
-	// channel", "unknown channel", "too large", "bad channel".
+	// channel", "unknown channel", "too large", "bad channel", and
+	// relay.attach's "attachment too large", "attachment prohibited",
+	// "attachment not allowed", "attachment invalid".
 	Code(kind string) string
 	// StoredBytes is what the database counts for s against
 	// relay.settings.max_message_bytes: its UTF-8 bytes on PostgreSQL, its
@@ -42,7 +44,9 @@ type Harness interface {
 	// object depending on a dbrelay object, which stops migrate down),
 	// "requires migration" (an up migration declaring that relay.on_outcome
 	// gains a parameter note) and "hook with note" (the object file of
-	// relay.on_outcome with that parameter).
+	// relay.on_outcome with that parameter); and "attach", the statement
+	// calling relay.attach(message id, file name, content, content type)
+	// that yields the attachment's position as its only result row.
 	SQL(name string) string
 }
 
@@ -63,6 +67,7 @@ func Run(t *testing.T, h Harness) {
 	runChannelKindsSuite(t, h)
 	runInboundSuite(t, h)
 	runMailSuite(t, h)
+	runEmailSuite(t, h)
 	runExtensionSuite(t, h)
 }
 

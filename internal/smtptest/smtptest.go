@@ -60,6 +60,8 @@ type Mail struct {
 }
 
 // Reply is a scripted answer to one DATA: a code of 0 accepts the mail.
+// The reply line is the code and Message exactly (write an enhanced status
+// code into Message if you want one).
 type Reply struct {
 	Code    int
 	Message string
@@ -277,7 +279,7 @@ func (s *session) Data(r io.Reader) error {
 	reply := s.srv.record(Mail{From: s.from, To: append([]string(nil), s.to...), Data: b.Bytes(),
 		TLS: s.encrypted(), User: s.user, Session: s.n})
 	if reply != nil {
-		return &smtp.SMTPError{Code: reply.Code, EnhancedCode: smtp.EnhancedCodeNotSet, Message: reply.Message}
+		return &smtp.SMTPError{Code: reply.Code, EnhancedCode: smtp.NoEnhancedCode, Message: reply.Message}
 	}
 	return nil
 }
