@@ -146,25 +146,20 @@ func (c *config) checkAuth(top map[string]json.RawMessage) error {
 }
 
 func (c *config) parseTemplates(str func(string) (string, error)) error {
-	subject, err := str("subject")
-	if err != nil {
-		return err
-	}
-	if subject == "" {
-		subject = "{{.Title}}"
-	}
-	if c.subject, err = tmpl.Parse("config.subject", subject); err != nil {
-		return err
-	}
-	text, err := str("text")
-	if err != nil {
-		return err
-	}
-	if text == "" {
-		text = "{{.Body}}"
-	}
-	if c.text, err = tmpl.Parse("config.text", text); err != nil {
-		return err
+	for _, t := range []struct {
+		key, fallback string
+		dst           **tmpl.Template
+	}{{"subject", "{{.Title}}", &c.subject}, {"text", "{{.Body}}", &c.text}} {
+		text, err := str(t.key)
+		if err != nil {
+			return err
+		}
+		if text == "" {
+			text = t.fallback
+		}
+		if *t.dst, err = tmpl.Parse("config."+t.key, text); err != nil {
+			return err
+		}
 	}
 	html, err := str("html")
 	if err != nil || html == "" {
@@ -214,13 +209,9 @@ func parseBCC(raw json.RawMessage) ([]*mail.Address, error) {
 	if channel.IsNull(raw) {
 		return nil, nil
 	}
-	var list []string
-	if err := json.Unmarshal(raw, &list); err != nil {
-		var one string
-		if err := json.Unmarshal(raw, &one); err != nil {
-			return nil, errors.New("config.bcc must be an address or a list of addresses (the audit mailbox that gets a blind copy of every mail)")
-		}
-		list = []string{one}
+	list, ok := channel.Strings(raw)
+	if !ok {
+		return nil, errors.New("config.bcc must be an address or a list of addresses (the audit mailbox that gets a blind copy of every mail)")
 	}
 	out := make([]*mail.Address, 0, len(list))
 	for _, s := range list {

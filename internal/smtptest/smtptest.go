@@ -26,6 +26,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"github.com/dbrelay/dbrelay/internal/testcert"
 )
 
 // Mode is how a server speaks TLS.
@@ -85,10 +87,11 @@ type Server struct {
 // Start starts a server and stops it when the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	cert, pool, err := newCertificate()
+	pair, err := testcert.New()
 	if err != nil {
 		t.Fatalf("smtptest: certificate: %v", err)
 	}
+	cert, pool := pair.TLS(), pair.Pool()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("smtptest: listen: %v", err)
