@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -26,6 +27,9 @@ const Kind = "email"
 type Store interface {
 	Attachments(ctx context.Context, messageID int64) ([]channel.Attachment, error)
 }
+
+// The listener's channel cache closes a sender it replaces or stops with.
+var _ io.Closer = (*Sender)(nil)
 
 // Options are what a factory needs besides the channel row.
 type Options struct {
