@@ -67,4 +67,3 @@ func BenchmarkEmailPipeline(b *testing.B) {
 		b.Fatalf("%d audit rows for %d mails (%v)", audited, b.N, err)
 	}
 }
-
