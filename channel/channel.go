@@ -29,6 +29,9 @@ type Channel struct {
 	Enabled     bool            // disabled channels are not delivered to
 	MaxAttempts int             // attempts before a message goes dead
 	Timeout     time.Duration   // per-attempt timeout
+	// RatePerMinute is the most messages the channel may send per minute,
+	// over all listeners together (package channel/ratelimit); 0 = no limit.
+	RatePerMinute int
 }
 
 // Message is one claimed row of relay.message, as a sender sees it.
@@ -60,6 +63,10 @@ const (
 	// Permanent means retrying cannot help (other 4xx, a redirect, a
 	// malformed message): the message goes dead at once.
 	Permanent
+	// Deferred means the sender did not try: the message waits, pending,
+	// for RetryAfter and its attempt is not counted (a channel over its
+	// rate limit, package channel/ratelimit).
+	Deferred
 )
 
 func (o Outcome) String() string {
@@ -70,6 +77,8 @@ func (o Outcome) String() string {
 		return "transient"
 	case Permanent:
 		return "permanent"
+	case Deferred:
+		return "deferred"
 	}
 	return "unknown"
 }
@@ -79,11 +88,22 @@ func (o Outcome) String() string {
 // page's message, small enough that a chatty endpoint cannot bloat the table.
 const MaxResponseBody = 4096
 
+// MaxJSONResponse is how large an endpoint's JSON answer may be and still
+// be kept parsed in relay.message.response_json for relay.on_outcome to act
+// on (an InfoPlus-style messenger answering formData can pass 4 KiB). A
+// larger answer is not kept parsed; its first MaxResponseBody bytes stay
+// in response_body as text.
+const MaxJSONResponse = 64 << 10
+
 // Result is what one attempt produced.
 type Result struct {
 	Outcome    Outcome
-	StatusCode int           // HTTP status (or kind-specific code); 0 when there was no response
-	Body       string        // first MaxResponseBody bytes of the response, valid UTF-8, no NUL
+	StatusCode int    // HTTP status (or kind-specific code); 0 when there was no response
+	Body       string // first MaxResponseBody bytes of the response, valid UTF-8, no NUL
+	// JSON is the response when it was a JSON object or array of at most
+	// MaxJSONResponse bytes, re-encoded so that both databases accept it
+	// (see channel.CleanJSON); "" otherwise.
+	JSON       string
 	Err        string        // why it failed; "" on success
 	RetryAfter time.Duration // the endpoint's Retry-After, 0 when absent
 	// Audit is the mail audit record of an e-mail attempt that reached an

@@ -77,6 +77,8 @@ func newApp() *cli.App {
 			listenCommand(),
 			serveCommand(),
 			endpointCommand(),
+			channelCommand(),
+			subscriptionCommand(),
 			mailInCommand(),
 			statusCommand(),
 			retryCommand(),
