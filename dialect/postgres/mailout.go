@@ -9,7 +9,7 @@ import (
 )
 
 // The email channel's statements (dialect.MailOut). Tables in
-// sql/postgres/000005_mail.up.sql.
+// sql/postgres/000010_mail.up.sql.
 var mailOutStatements = dialect.MailOutStatements{
 	Attachments: `SELECT filename, content_type, content FROM relay.attachment WHERE message_id = $1 ORDER BY seq`,
 	// ON CONFLICT on the unique (message_id, attempt, claim_token): a

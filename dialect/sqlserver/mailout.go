@@ -9,7 +9,7 @@ import (
 )
 
 // The email channel's statements (dialect.MailOut). Tables in
-// sql/sqlserver/000005_mail.up.sql.
+// sql/sqlserver/000010_mail.up.sql.
 var mailOutStatements = dialect.MailOutStatements{
 	Attachments: `SELECT filename, content_type, content FROM relay.attachment WHERE message_id = @p1 ORDER BY seq`,
 	// UPDLOCK + HOLDLOCK lock the key from the check to the end of the

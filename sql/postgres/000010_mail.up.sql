@@ -1,4 +1,4 @@
--- dbrelay 000005 (PostgreSQL): e-mail out: attachments and the mail audit.
+-- dbrelay 000010 (PostgreSQL): e-mail out: attachments and the mail audit.
 --
 -- The email channel kind (channel/email, docs/channels.md "email") needs
 -- two tables and two settings:
@@ -16,7 +16,7 @@
 --   relay.settings.mail_prohibited_extensions  (default 'exe,dll,vbs,js',
 --                       as Database Mail's ProhibitedExtensions)
 --
--- Nothing existing changes: no upgrade step. Down (000005_mail.down.sql)
+-- Nothing existing changes: no upgrade step. Down (000010_mail.down.sql)
 -- drops relay.attach, relay_api.mail_audit, both tables and both settings.
 
 ALTER TABLE relay.settings

@@ -1,4 +1,4 @@
--- dbrelay 000005 down (PostgreSQL): removes e-mail's attachments and audit.
+-- dbrelay 000010 down (PostgreSQL): removes e-mail's attachments and audit.
 --
 -- Drops relay_api.mail_audit and relay.attach (object files of this
 -- release), then the tables and the settings' columns. The audit rows and

@@ -1,4 +1,4 @@
--- dbrelay 000005 (SQL Server): e-mail out: attachments and the mail audit.
+-- dbrelay 000010 (SQL Server): e-mail out: attachments and the mail audit.
 --
 -- The email channel kind (channel/email, docs/channels.md "email") needs
 -- two tables and two settings:

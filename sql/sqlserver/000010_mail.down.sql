@@ -1,4 +1,4 @@
--- dbrelay 000005 down (SQL Server): removes e-mail's attachments and audit.
+-- dbrelay 000010 down (SQL Server): removes e-mail's attachments and audit.
 --
 -- One batch, one transaction. Drops relay_api.mail_audit and relay.attach
 -- (object files of this release), then the tables and the settings'
