@@ -106,6 +106,9 @@ type Result struct {
 	JSON       string
 	Err        string        // why it failed; "" on success
 	RetryAfter time.Duration // the endpoint's Retry-After, 0 when absent
+	// Audit is the mail audit record of an e-mail attempt that reached an
+	// SMTP server; nil for other kinds.
+	Audit *MailAudit
 }
 
 // Sender delivers messages through one channel. Implementations must be safe

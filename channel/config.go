@@ -38,3 +38,17 @@ func IsNull(raw json.RawMessage) bool {
 	raw = bytes.TrimSpace(raw)
 	return len(raw) == 0 || string(raw) == "null"
 }
+
+// Strings parses a config member that is one string or a list of strings
+// (a path or several, an address or several); ok is false for any other
+// JSON.
+func Strings(raw json.RawMessage) (list []string, ok bool) {
+	if json.Unmarshal(raw, &list) == nil {
+		return list, true
+	}
+	var one string
+	if json.Unmarshal(raw, &one) != nil {
+		return nil, false
+	}
+	return []string{one}, true
+}

@@ -49,13 +49,15 @@ GRANT USAGE ON SCHEMA relay_api TO relay_host, relay_listener, relay_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA relay_api TO relay_host, relay_listener, relay_reader;
 GRANT USAGE ON SCHEMA relay TO relay_host, relay_listener;
 
--- The host: push, enqueue, raise events (docs/events.md) and mark its inbox
+-- The host: push, enqueue, raise events (docs/events.md), mark its inbox
 -- messages read (relay.mark_read sets relay_api.inbox.read_at and nothing
--- else), nothing more.
+-- else) and attach files to the email messages it enqueued (relay.attach,
+-- while they are pending), nothing more.
 GRANT EXECUTE ON PROCEDURE relay.push(text, text, text, text) TO relay_host;
 GRANT EXECUTE ON FUNCTION relay.enqueue(text, text, text, text, text, jsonb, text, text, text) TO relay_host;
 GRANT EXECUTE ON FUNCTION relay.raise(text, text, jsonb) TO relay_host;
 GRANT EXECUTE ON FUNCTION relay.mark_read(text, bigint[]) TO relay_host;
+GRANT EXECUTE ON FUNCTION relay.attach(bigint, text, bytea, text) TO relay_host;
 
 -- The listener: claim and write back, log attempts, keep its idle mark,
 -- read the channels and the schema version. Its hook runner calls
@@ -76,6 +78,10 @@ GRANT EXECUTE ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text
 -- The periodic ECHO health check (relay.channel.echo_every_s); SECURITY
 -- DEFINER, it needs nothing else.
 GRANT EXECUTE ON FUNCTION relay.echo_due() TO relay_listener;
+-- Email channels: read a message's attachments, record each SMTP attempt
+-- in the mail audit (the listener only inserts; nobody updates it).
+GRANT SELECT ON relay.attachment TO relay_listener;
+GRANT SELECT, INSERT ON relay.mail_audit TO relay_listener;
 
 -- mail-in: store each mail and its attachments (INSERT … RETURNING id and
 -- the duplicate check read id and message_id), call the hook, read the

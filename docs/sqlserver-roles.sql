@@ -41,13 +41,15 @@ CREATE ROLE relay_reader AUTHORIZATION dbo;
 
 GRANT SELECT ON SCHEMA::relay_api TO relay_host, relay_listener, relay_reader;
 
--- The host: push, enqueue, raise events (docs/events.md) and mark its inbox
+-- The host: push, enqueue, raise events (docs/events.md), mark its inbox
 -- messages read (relay.mark_read sets relay_api.inbox.read_at and nothing
--- else), nothing more.
+-- else) and attach files to the email messages it enqueued (relay.attach,
+-- while they are pending), nothing more.
 GRANT EXECUTE ON OBJECT::relay.push TO relay_host;
 GRANT EXECUTE ON OBJECT::relay.enqueue TO relay_host;
 GRANT EXECUTE ON OBJECT::relay.raise TO relay_host;
 GRANT EXECUTE ON OBJECT::relay.mark_read TO relay_host;
+GRANT EXECUTE ON OBJECT::relay.attach TO relay_host;
 
 -- The listener: claim and write back, retry, status; record attempts; read
 -- the channels and the schema version.
@@ -59,6 +61,9 @@ GRANT SELECT ON OBJECT::relay.schema_migrations TO relay_listener;
 GRANT EXECUTE ON OBJECT::relay.run_hooks TO relay_listener;  -- the queued outcome hooks, after the write-back
 GRANT SELECT, INSERT, UPDATE ON OBJECT::relay.channel_rate TO relay_listener;  -- rate-limited channels' schedule
 GRANT EXECUTE ON OBJECT::relay.echo_due TO relay_listener;  -- the periodic ECHO health check
+-- Email channels: read attachments, record each SMTP attempt (insert only).
+GRANT SELECT ON OBJECT::relay.attachment TO relay_listener;
+GRANT SELECT, INSERT ON OBJECT::relay.mail_audit TO relay_listener;
 
 -- `dbrelay mail-in` (docs/mail-in.md): stores mails and attachments and
 -- calls the hook itself (no ownership chain covers its own statements).

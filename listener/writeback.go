@@ -35,6 +35,7 @@ func (l *Listener) writeLoop() {
 		for i := range batch {
 			outs = append(outs, batch[i].Outcome)
 		}
+		l.writeAudits(batch) // email attempts' audit rows (audit.go)
 		l.flush(batch, outs)
 	}
 }

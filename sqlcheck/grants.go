@@ -99,7 +99,8 @@ func grantObject(s string) string {
 // and to the host and reader roles nothing but the stable views and (host
 // only) EXECUTE on relay.push, relay.enqueue, relay.raise (which, like
 // push, routes by tables the host cannot read) and relay.mark_read (which
-// marks the host's inbox messages read, nothing else); in particular no
+// marks the host's inbox messages read, nothing else) and relay.attach
+// (files for the email messages it enqueued, still pending); in particular no
 // privilege on relay.channel, relay.recipient, relay.settings or
 // relay.message, which hold targets, secret names and addresses, and
 // whose outcomes a host must not forge.
@@ -107,7 +108,7 @@ func HostGrantProblems(name string, grants []Grant, host, reader string) []strin
 	var problems []string
 	allowed := map[string]map[string]bool{
 		host: {"EXECUTE relay.push": true, "EXECUTE relay.enqueue": true, "EXECUTE relay.raise": true,
-			"EXECUTE relay.mark_read": true, "SELECT SCHEMA::relay_api": true,
+			"EXECUTE relay.mark_read": true, "EXECUTE relay.attach": true, "SELECT SCHEMA::relay_api": true,
 			"USAGE SCHEMA::relay_api": true, "USAGE SCHEMA::relay": true},
 		reader: {"SELECT SCHEMA::relay_api": true, "USAGE SCHEMA::relay_api": true},
 	}

@@ -172,8 +172,8 @@ func TestRolesScripts(t *testing.T) {
 				}
 			}
 		}
-		if hostGrants != 4 {
-			t.Errorf("%s: relay_host has %d EXECUTE grants, want relay.push, relay.enqueue, relay.raise and relay.mark_read", c.file, hostGrants)
+		if hostGrants != 5 {
+			t.Errorf("%s: relay_host has %d EXECUTE grants, want relay.push, relay.enqueue, relay.raise, relay.mark_read and relay.attach", c.file, hostGrants)
 		}
 	}
 	md, err := os.ReadFile(filepath.Join(repoRoot, "docs/sqlserver.md"))

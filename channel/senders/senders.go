@@ -3,10 +3,13 @@
 package senders
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/channel/email"
 	"github.com/dbrelay/dbrelay/channel/inbox"
 	"github.com/dbrelay/dbrelay/channel/robot"
 	"github.com/dbrelay/dbrelay/channel/sms"
@@ -19,13 +22,31 @@ import (
 // maxConnsPerHost idle connections per endpoint (the listener's worker
 // count), so connections are reused across messages. A webhook channel
 // whose config names a preset is a chat robot (package robot).
-func Default(maxConnsPerHost int) map[string]channel.Factory {
+//
+// Email channels need the database for their attachments: pass
+// Email(email.Options{Store: dialect.AttachmentSource(conn)}); without it
+// an email channel cannot be built, and its messages wait.
+func Default(maxConnsPerHost int, opts ...Option) map[string]channel.Factory {
 	client := webhook.NewClient(maxConnsPerHost)
-	return map[string]channel.Factory{
+	m := map[string]channel.Factory{
 		webhook.Kind: robot.WebhookFactory(client, webhook.NewFactory(client)),
 		sms.Kind:     sms.NewFactory(client),
 		inbox.Kind:   inbox.New,
+		email.Kind:   email.NewFactory(email.Options{}),
 	}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+// Option adjusts the senders Default returns.
+type Option func(map[string]channel.Factory)
+
+// Email sets what the email kind's senders use (the attachment store, the
+// certificate pool).
+func Email(o email.Options) Option {
+	return func(m map[string]channel.Factory) { m[email.Kind] = email.NewFactory(o) }
 }
 
 // Check builds the channel's sender as a listener would, with
@@ -36,7 +57,7 @@ func Default(maxConnsPerHost int) map[string]channel.Factory {
 // and nothing is sent. ok is false when this build has no sender for the
 // kind (the error says so).
 func Check(ch channel.Channel) (ok bool, err error) {
-	factory, known := Default(1)[ch.Kind]
+	factory, known := Default(1, Email(email.Options{Store: checkOnly{}}))[ch.Kind]
 	if !known {
 		return false, fmt.Errorf("this dbrelay has no sender for channel kind %q; a listener that has one will check channel %q when it loads it", ch.Kind, ch.Code)
 	}
@@ -48,4 +69,11 @@ func Check(ch channel.Channel) (ok bool, err error) {
 		c.Close()
 	}
 	return true, nil
+}
+
+// checkOnly stands for the attachment store in Check, which sends nothing.
+type checkOnly struct{}
+
+func (checkOnly) Attachments(context.Context, int64) ([]channel.Attachment, error) {
+	return nil, errors.New("senders.Check builds senders to check them, not to send")
 }

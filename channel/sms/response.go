@@ -61,13 +61,9 @@ func parsePaths(where string, raw json.RawMessage) ([]path, error) {
 	if channel.IsNull(raw) {
 		return nil, nil
 	}
-	var list []string
-	if err := json.Unmarshal(raw, &list); err != nil {
-		var one string
-		if err := json.Unmarshal(raw, &one); err != nil {
-			return nil, fmt.Errorf(`%s must be a dot-separated path ("Response.Error.Code") or a list of them`, where)
-		}
-		list = []string{one}
+	list, ok := channel.Strings(raw)
+	if !ok {
+		return nil, fmt.Errorf(`%s must be a dot-separated path ("Response.Error.Code") or a list of them`, where)
 	}
 	var out []path
 	for _, s := range list {

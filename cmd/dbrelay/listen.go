@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/dbrelay/dbrelay/channel/email"
 	"github.com/dbrelay/dbrelay/channel/senders"
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/listener"
@@ -139,7 +140,7 @@ func listen(c *cli.Context) error {
 		Grace:        c.Duration("grace"),
 		ID:           c.String("id"),
 		Logger:       log,
-		Senders:      senders.Default(c.Int("workers")),
+		Senders:      senders.Default(c.Int("workers"), senders.Email(email.Options{Store: dialect.AttachmentSource(conn)})),
 		Env:          env,
 		Metrics:      listener.NewMetrics(reg, conn),
 	}

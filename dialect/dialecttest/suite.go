@@ -27,7 +27,9 @@ type Harness interface {
 	EnqueueCall() string
 	// Code is the error code (as dialect.ArgumentError.Code) for a kind of
 	// bad input: "null title", "no receivers", "blank receiver", "no
-	// channel", "unknown channel", "too large", "bad channel".
+	// channel", "unknown channel", "too large", "bad channel", and
+	// relay.attach's "attachment too large", "attachment prohibited",
+	// "attachment not allowed", "attachment invalid".
 	Code(kind string) string
 	// StoredBytes is what the database counts for s against
 	// relay.settings.max_message_bytes: its UTF-8 bytes on PostgreSQL, its
@@ -70,6 +72,7 @@ func Run(t *testing.T, h Harness) {
 	runInboxRateSuite(t, h)
 	runInboundSuite(t, h)
 	runMailSuite(t, h)
+	runEmailSuite(t, h)
 	runExtensionSuite(t, h)
 	runEventsSuite(t, h)
 }

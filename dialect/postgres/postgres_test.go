@@ -48,6 +48,11 @@ func (harness) Code(kind string) string {
 		"unknown channel": "42704",
 		"too large":       "54000",
 		"bad channel":     "23514",
+		// relay.attach (procedures/postgres/attach.sql)
+		"attachment too large":   "DR501",
+		"attachment prohibited":  "DR502",
+		"attachment not allowed": "DR503",
+		"attachment invalid":     "DR504",
 	}[kind]
 }
 
@@ -243,6 +248,7 @@ func TestChannelConfigCheckedDeeply(t *testing.T) {
 func (harness) SQL(name string) string {
 	return map[string]string{
 		"host table": `CREATE TABLE host_log (id serial PRIMARY KEY, note text NOT NULL)`,
+		"attach":     `SELECT relay.attach($1, $2, $3, $4)`,
 		"push line":  `    INSERT INTO public.host_log (note) VALUES ('custom push: ' || push.title);`,
 		"failing hook": `CREATE OR REPLACE PROCEDURE relay.on_outcome(message_id bigint, status text, channel text, receiver text, event text, ref text)
 LANGUAGE plpgsql AS $$

@@ -122,6 +122,11 @@ func (harness) Code(kind string) string {
 		"unknown channel": "50005",
 		"too large":       "50006",
 		"bad channel":     "50007",
+		// relay.attach (procedures/sqlserver/attach.sql)
+		"attachment too large":   "50051",
+		"attachment prohibited":  "50052",
+		"attachment not allowed": "50053",
+		"attachment invalid":     "50054",
 	}[kind]
 }
 
@@ -315,7 +320,10 @@ func TestCompatibilityLevelChecked(t *testing.T) {
 func (harness) SQL(name string) string {
 	return map[string]string{
 		"host table": `CREATE TABLE dbo.host_log (id int IDENTITY (1, 1) PRIMARY KEY, note nvarchar(400) NOT NULL)`,
-		"push line":  `    INSERT INTO dbo.host_log (note) VALUES (N'custom push: ' + @Title);`,
+		"attach": `DECLARE @s int;
+EXEC relay.attach @message_id = @p1, @filename = @p2, @content = @p3, @content_type = @p4, @seq = @s OUTPUT;
+SELECT @s;`,
+		"push line": `    INSERT INTO dbo.host_log (note) VALUES (N'custom push: ' + @Title);`,
 		"failing hook": `CREATE OR ALTER PROCEDURE relay.on_outcome
     @message_id bigint, @status nvarchar(16), @channel nvarchar(100), @receiver nvarchar(200),
     @event nvarchar(100), @ref nvarchar(200)

@@ -28,7 +28,15 @@
 --             bearer_token_env, response; not both form and json.
 --   internal  no target, no config keys, no secret_env: there is nothing
 --             to call.
---   email     checked by its sender.
+--   email     target: mail servers, host or host:port, separated by commas
+--             (tried in order), no scheme, path, white space or
+--             user:password@; no secret_env (nothing is signed). config
+--             keys from (required, an address), reply_to, bcc (an address
+--             or a list), tls (starttls, tls or none), username and
+--             password_env (both or neither; not with tls none), auth
+--             (plain or login), subject, text, html, helo (strings),
+--             connections (1 to 16). Addresses are parsed fully, and
+--             templates tried, by the listener (channel/email).
 -- Environment variable names (secret_env, password_env, value_from_env)
 -- must be names (letters, digits, _); whether the listener may read them
 -- is the operator's allow-list (`dbrelay listen --allow-secret-env`), which
@@ -66,6 +74,50 @@ BEGIN
             problem := 'an internal channel has no config; leave it {}';
         ELSIF NEW.secret_env IS NOT NULL THEN
             problem := 'an internal channel signs nothing; leave secret_env NULL';
+        END IF;
+    ELSIF NEW.kind = 'email' THEN
+        SELECT string_agg(key, ', ') INTO k
+        FROM jsonb_object_keys(NEW.config) AS key
+        WHERE key <> ALL (ARRAY['auth', 'bcc', 'connections', 'from', 'helo', 'html', 'password_env', 'reply_to',
+                                'subject', 'text', 'tls', 'username']);
+        IF k IS NOT NULL THEN
+            problem := format('config has unknown key(s) %s (known keys: auth, bcc, connections, from, helo, html, password_env, reply_to, subject, text, tls, username)', k);
+        ELSIF btrim(NEW.target, ' ,') = '' OR EXISTS (
+                SELECT 1 FROM unnest(string_to_array(NEW.target, ',')) AS t(server)
+                WHERE btrim(t.server) <> '' AND btrim(t.server) !~ '^[^:/@[:space:][:cntrl:]]+(:[0-9]{1,5})?$') THEN
+            problem := 'target must name the mail servers as host or host:port, separated by commas (smtp1.example.com:587,smtp2.example.com:587); no URL scheme, path or user:password@';
+        ELSIF NEW.secret_env IS NOT NULL THEN
+            problem := 'an email channel signs nothing; leave secret_env NULL (the SMTP password goes in config.password_env)';
+        ELSIF jsonb_typeof(NEW.config -> 'from') IS DISTINCT FROM 'string' OR NEW.config ->> 'from' !~ '@' THEN
+            problem := 'config.from must be the sender''s address, e.g. "OA Notices <oa@example.com>"';
+        ELSIF NEW.config ? 'reply_to' AND (jsonb_typeof(NEW.config -> 'reply_to') <> 'string' OR NEW.config ->> 'reply_to' !~ '@') THEN
+            problem := 'config.reply_to must be an address';
+        ELSIF NEW.config ? 'bcc' AND NOT (
+                (jsonb_typeof(NEW.config -> 'bcc') = 'string' AND NEW.config ->> 'bcc' ~ '@')
+                OR (jsonb_typeof(NEW.config -> 'bcc') = 'array' AND NOT EXISTS (
+                        SELECT 1 FROM jsonb_array_elements(NEW.config -> 'bcc') AS b(v)
+                        WHERE jsonb_typeof(b.v) <> 'string' OR b.v #>> '{}' !~ '@'))) THEN
+            problem := 'config.bcc must be an address or a list of addresses (the audit mailbox)';
+        ELSIF NEW.config ? 'tls' AND (jsonb_typeof(NEW.config -> 'tls') <> 'string' OR NEW.config ->> 'tls' NOT IN ('starttls', 'tls', 'none')) THEN
+            problem := 'config.tls must be starttls (the default, port 587), tls (port 465) or none (port 25)';
+        ELSIF NEW.config ? 'auth' AND (jsonb_typeof(NEW.config -> 'auth') <> 'string' OR NEW.config ->> 'auth' NOT IN ('plain', 'login')) THEN
+            problem := 'config.auth must be plain (the default) or login';
+        ELSIF NEW.config ? 'password_env' AND (jsonb_typeof(NEW.config -> 'password_env') <> 'string' OR NEW.config ->> 'password_env' !~ env_name) THEN
+            problem := 'config.password_env must be the name of the environment variable holding the SMTP password';
+        ELSIF (coalesce(NEW.config ->> 'username', '') = '') <> (NEW.config ->> 'password_env' IS NULL) THEN
+            problem := 'config.username and config.password_env go together: set both to log in, or neither';
+        ELSIF NEW.config ? 'username' AND NEW.config ->> 'tls' = 'none' THEN
+            problem := 'config.username with tls none would send the password in clear text; use tls starttls or tls';
+        ELSIF NEW.config ? 'connections' AND (jsonb_typeof(NEW.config -> 'connections') <> 'number'
+                                             OR NEW.config ->> 'connections' !~ '^[0-9]+$'
+                                             OR (NEW.config ->> 'connections')::numeric NOT BETWEEN 1 AND 16) THEN
+            problem := 'config.connections must be a whole number from 1 to 16';
+        ELSE
+            SELECT format('config.%s must be a string', e.key) INTO problem
+            FROM jsonb_each(NEW.config) AS e
+            WHERE e.key IN ('username', 'subject', 'text', 'html', 'helo') AND jsonb_typeof(e.value) <> 'string'
+            ORDER BY e.key
+            LIMIT 1;
         END IF;
     ELSIF NEW.kind IN ('webhook', 'sms') THEN
         IF NEW.target ~* '^https?://[^/?#]*@' THEN

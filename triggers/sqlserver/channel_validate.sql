@@ -21,7 +21,14 @@ GO
 --             feishu, and a WeCom robot has no secret_env; oauth2, when
 --             present, is an object, and not beside basic_auth.
 --   internal  no target, no config keys, no secret_env.
---   email     checked by its sender.
+--   email     target: mail servers, host or host:port, separated by
+--             commas, without a scheme, path, user:password@ or control
+--             characters; no secret_env. config: from (required, an
+--             address), reply_to an address, tls starttls, tls or none,
+--             auth plain or login, username and password_env (an
+--             environment variable's name) both or neither and not with
+--             tls none, connections 1 to 16. Unknown keys, bcc lists and
+--             templates are the listener's to check (channel/email).
 --
 -- Less than PostgreSQL's trigger checks: listing a config's keys (unknown
 -- keys, each header's name and value) needs OPENJSON, which needs
@@ -70,7 +77,15 @@ BEGIN
             JSON_VALUE(i.config, N'$.preset') COLLATE Latin1_General_100_BIN2 AS preset,
             JSON_QUERY(i.config, N'$.preset') AS preset_object,
             JSON_QUERY(i.config, N'$.oauth2') AS oauth2_object,
-            JSON_VALUE(i.config, N'$.oauth2') AS oauth2_scalar
+            JSON_VALUE(i.config, N'$.oauth2') AS oauth2_scalar,
+            JSON_VALUE(i.config, N'$.from') AS mail_from,
+            JSON_VALUE(i.config, N'$.reply_to') AS mail_reply_to,
+            JSON_QUERY(i.config, N'$.reply_to') AS mail_reply_to_object,
+            JSON_VALUE(i.config, N'$.tls') COLLATE Latin1_General_100_BIN2 AS mail_tls,
+            JSON_VALUE(i.config, N'$.auth') COLLATE Latin1_General_100_BIN2 AS mail_auth,
+            JSON_VALUE(i.config, N'$.username') AS mail_username,
+            JSON_VALUE(i.config, N'$.password_env') COLLATE Latin1_General_100_BIN2 AS mail_password_env,
+            JSON_VALUE(i.config, N'$.connections') AS mail_connections
     ) AS v
     CROSS APPLY (SELECT SUBSTRING(v.target, CHARINDEX(N'://', v.target) + 3, 4000) AS rest) AS r
     CROSS APPLY (SELECT LEFT(r.rest, PATINDEX(N'%[/?#]%', r.rest + N'/') - 1) AS authority) AS a
@@ -89,6 +104,38 @@ BEGIN
                 THEN N'an internal channel has no config; leave it {}'
             WHEN i.kind = N'internal' AND i.secret_env IS NOT NULL
                 THEN N'an internal channel signs nothing; leave secret_env NULL'
+            WHEN i.kind = N'email' AND REPLACE(REPLACE(i.target, N' ', N''), N',', N'') = N''
+                THEN N'target must name the mail servers, host or host:port, separated by commas'
+                    + N' (smtp1.example.com:587,smtp2.example.com:587)'
+            WHEN i.kind = N'email' AND (CHARINDEX(N'@', i.target) > 0 OR CHARINDEX(N'/', i.target) > 0
+                OR PATINDEX(N'%[' + NCHAR(1) + N'-' + NCHAR(31) + NCHAR(127) + N']%', i.target COLLATE Latin1_General_100_BIN2) > 0)
+                THEN N'target must name the mail servers as host or host:port, separated by commas; no URL scheme,'
+                    + N' path or user:password@'
+            WHEN i.kind = N'email' AND i.secret_env IS NOT NULL
+                THEN N'an email channel signs nothing; leave secret_env NULL (the SMTP password goes in config.password_env)'
+            WHEN i.kind = N'email' AND (v.mail_from IS NULL OR CHARINDEX(N'@', v.mail_from) = 0)
+                THEN N'config.from must be the sender''s address, e.g. "OA Notices <oa@example.com>"'
+            WHEN i.kind = N'email' AND (v.mail_reply_to_object IS NOT NULL
+                OR (v.mail_reply_to IS NOT NULL AND CHARINDEX(N'@', v.mail_reply_to) = 0))
+                THEN N'config.reply_to must be an address'
+            WHEN i.kind = N'email' AND v.mail_tls IS NOT NULL AND v.mail_tls NOT IN (N'starttls', N'tls', N'none')
+                THEN N'config.tls must be starttls (the default, port 587), tls (port 465) or none (port 25)'
+            WHEN i.kind = N'email' AND v.mail_auth IS NOT NULL AND v.mail_auth NOT IN (N'plain', N'login')
+                THEN N'config.auth must be plain (the default) or login'
+            WHEN i.kind = N'email' AND v.mail_password_env IS NOT NULL AND (
+                v.mail_password_env NOT LIKE N'[A-Za-z_]%' OR v.mail_password_env LIKE @not_name
+            )
+                THEN N'config.password_env must be the name of the environment variable holding the SMTP password'
+            WHEN i.kind = N'email' AND (
+                (ISNULL(v.mail_username, N'') = N'' AND v.mail_password_env IS NOT NULL)
+                OR (ISNULL(v.mail_username, N'') <> N'' AND v.mail_password_env IS NULL)
+            )
+                THEN N'config.username and config.password_env go together: set both to log in, or neither'
+            WHEN i.kind = N'email' AND v.mail_username IS NOT NULL AND v.mail_tls = N'none'
+                THEN N'config.username with tls none would send the password in clear text; use tls starttls or tls'
+            WHEN i.kind = N'email' AND v.mail_connections IS NOT NULL
+                AND ISNULL(TRY_CONVERT(int, v.mail_connections), 0) NOT BETWEEN 1 AND 16
+                THEN N'config.connections must be a whole number from 1 to 16'
             WHEN i.kind NOT IN (N'webhook', N'sms')
                 THEN NULL
             WHEN v.target NOT LIKE N'http://_%' AND v.target NOT LIKE N'https://_%'
