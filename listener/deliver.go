@@ -47,7 +47,7 @@ func (l *Listener) deliver(ctx context.Context, c *dialect.Claimed) finished {
 	}
 
 	start := time.Now()
-	res := e.sender.Send(ctx, &c.Message)
+	res := e.send(ctx, &c.Message)
 	// The response and the error are stored and shown in relay_api: mask
 	// what an endpoint may have echoed of the request's credentials.
 	res.Body, res.Err = channel.RedactCredentials(res.Body), channel.RedactCredentials(res.Err)
