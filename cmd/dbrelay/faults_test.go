@@ -3,7 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-	neturl "net/url"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,18 +35,13 @@ func TestBlackholedDatabase(t *testing.T) {
 		return dialecttest.Reply{Status: 200}
 	})
 	url, db := setUp(t, rcv, 3000)
-	u, err := neturl.Parse(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := faultproxy.Start(u.Host)
+	proxy, viaProxy, err := faultproxy.Front(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { proxy.Close() })
-	u.Host = proxy.Addr()
 	addr := freeAddr(t)
-	p := startDbrelay(t, "listen", "--database-url", u.String(), "--http", addr, "--workers", "4", "--grace", "2s", "--log-format", "json")
+	p := startDbrelay(t, "listen", "--database-url", viaProxy, "--http", addr, "--workers", "4", "--grace", "2s", "--log-format", "json")
 	rcv.WaitCalls(t, "/hook", 100, 20*time.Second)
 	proxy.Blackhole()
 	deadline := time.Now().Add(30 * time.Second)

@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"net/url"
 	"testing"
 	"time"
 
@@ -14,17 +13,12 @@ import (
 // behindProxy opens a migrated database through a fault proxy.
 func behindProxy(t *testing.T) (*dialect.Conn, *faultproxy.Proxy) {
 	t.Helper()
-	u, err := url.Parse(pgtest.Migrated(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := faultproxy.Start(u.Host)
+	proxy, url, err := faultproxy.Front(pgtest.Migrated(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { proxy.Close() })
-	u.Host = proxy.Addr()
-	conn, err := dialect.Open(u.String())
+	conn, err := dialect.Open(url)
 	if err != nil {
 		t.Fatal(err)
 	}
