@@ -221,9 +221,6 @@ func (l *Listener) claimLoop(ctx context.Context) {
 		l.claiming.start()
 		l.channels.maybeReload(ctx)
 		got, err := l.claim(ctx, n)
-		if err == nil {
-			l.claiming.done()
-		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -235,6 +232,7 @@ func (l *Listener) claimLoop(ctx context.Context) {
 			continue
 		}
 		failures = 0
+		l.claiming.done()
 
 		if got > 0 {
 			lastWork = time.Now()
