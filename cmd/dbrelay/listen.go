@@ -40,7 +40,7 @@ func listenCommand() *cli.Command {
 			&cli.DurationFlag{Name: "linger-poll", Value: d.LingerPoll, EnvVars: []string{"DBRELAY_LINGER_POLL"}, Usage: "how often a lingering listener claims"},
 			&cli.DurationFlag{Name: "retry-base", Value: d.RetryBase, EnvVars: []string{"DBRELAY_RETRY_BASE"}, Usage: "delay before the first retry; doubled for each further one"},
 			&cli.DurationFlag{Name: "retry-max", Value: d.RetryMax, EnvVars: []string{"DBRELAY_RETRY_MAX"}, Usage: "longest delay between retries"},
-			&cli.DurationFlag{Name: "grace", Value: d.Grace, EnvVars: []string{"DBRELAY_GRACE"}, Usage: "on shutdown, how long deliveries in flight may finish"},
+			&cli.DurationFlag{Name: "grace", Value: d.Grace, EnvVars: []string{"DBRELAY_GRACE"}, Usage: "on shutdown, how long deliveries in flight may finish; the shutdown ends within about --grace + 3s even when the database does not answer"},
 			&cli.StringFlag{Name: "id", EnvVars: []string{"DBRELAY_LISTENER_ID"}, Usage: "this listener's name in locked_by and logs (default host:pid:random)"},
 			&cli.StringFlag{Name: "http", EnvVars: []string{"DBRELAY_HTTP"}, Usage: "serve /metrics, /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:9187)"},
 			&cli.BoolFlag{Name: "pprof", EnvVars: []string{"DBRELAY_PPROF"}, Usage: "also serve Go's profiler under /debug/pprof/ on --http (keep that address private; /debug/pprof/cmdline is not served)"},
