@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/channel/ratelimit"
 	"github.com/golang-migrate/migrate/v4/database"
 )
 
@@ -112,6 +113,9 @@ type Queue interface {
 	Finish(ctx context.Context, outcomes []Outcome) (written []int64, err error)
 	// Channels loads relay.channel.
 	Channels(ctx context.Context) ([]channel.Channel, error)
+	// Schedule reserves slots of rate-limited channels in
+	// relay.channel_rate (package channel/ratelimit).
+	ratelimit.Schedule
 	// Close releases prepared statements.
 	Close() error
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/channel/ratelimit"
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/secret"
 )
@@ -34,6 +35,7 @@ type channelEntry struct {
 	reason  string // the same, as stored in last_error: naming no secret or variable
 	metrics *channelMetrics
 	cache   *channelCache
+	closer  io.Closer // the factory's sender, when it holds resources (before any wrapping)
 
 	// mu is held shared by each send and exclusively by retire, so that a
 	// sender is closed only after the sends in flight on it have returned,
@@ -72,8 +74,8 @@ func (e *channelEntry) retire() (done chan struct{}) {
 		if already {
 			return
 		}
-		if c, ok := e.sender.(io.Closer); ok {
-			if err := c.Close(); err != nil {
+		if e.closer != nil {
+			if err := e.closer.Close(); err != nil {
 				e.cache.log.Warn("closing a channel's sender failed", "channel", e.ch.Code, "err", err)
 			}
 		}
@@ -176,6 +178,10 @@ func (c *channelCache) build(ch channel.Channel) *channelEntry {
 		e.err = fmt.Errorf("this dbrelay has no sender for channel kind %q (channel %q); run a listener that has one", ch.Kind, ch.Code)
 	default:
 		e.sender, e.err = factory(ch, c.cfg.Env)
+		e.closer, _ = e.sender.(io.Closer)
+		if e.err == nil && ch.RatePerMinute > 0 {
+			e.sender = ratelimit.Wrap(e.sender, ch, c.q)
+		}
 	}
 	e.reason = storedReason(ch.Code, e.err, ok)
 	if e.err != nil {
@@ -225,5 +231,6 @@ func (c *channelCache) recheck(ctx context.Context, claimed []dialect.Claimed) {
 
 func sameChannel(a, b channel.Channel) bool {
 	return a.Code == b.Code && a.Kind == b.Kind && a.Target == b.Target && bytes.Equal(a.Config, b.Config) &&
-		a.SecretEnv == b.SecretEnv && a.Enabled == b.Enabled && a.MaxAttempts == b.MaxAttempts && a.Timeout == b.Timeout
+		a.SecretEnv == b.SecretEnv && a.Enabled == b.Enabled && a.MaxAttempts == b.MaxAttempts && a.Timeout == b.Timeout &&
+		a.RatePerMinute == b.RatePerMinute
 }

@@ -92,6 +92,7 @@ func newApp() *cli.App {
 			listenCommand(),
 			serveCommand(),
 			endpointCommand(),
+			channelCommand(),
 			mailInCommand(),
 			statusCommand(),
 			retryCommand(),

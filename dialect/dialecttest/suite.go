@@ -61,6 +61,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("Retry", func(t *testing.T) { testRetry(t, h) })
 	runListenerSuite(t, h)
 	runChannelKindsSuite(t, h)
+	runInboxRateSuite(t, h)
 	runInboundSuite(t, h)
 	runMailSuite(t, h)
 	runExtensionSuite(t, h)
