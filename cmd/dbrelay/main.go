@@ -93,6 +93,7 @@ func newApp() *cli.App {
 			serveCommand(),
 			endpointCommand(),
 			channelCommand(),
+			subscriptionCommand(),
 			mailInCommand(),
 			statusCommand(),
 			retryCommand(),
