@@ -47,7 +47,7 @@ func (l *Listener) deliver(ctx context.Context, c *dialect.Claimed) finished {
 	}
 
 	start := time.Now()
-	res := e.sender.Send(ctx, &c.Message)
+	res := e.send(ctx, &c.Message)
 	if res.Outcome == channel.Deferred {
 		// Not attempted (the channel is over its rate limit): the message
 		// waits, pending, and its attempt is given back.

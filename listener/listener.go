@@ -50,6 +50,14 @@ type Listener struct {
 	// nextRetry is the earliest due time of a retry this listener wrote
 	// (UnixNano; 0 = none), so it claims a retry on time without polling.
 	nextRetry atomic.Int64
+
+	// Shutdown (shutdown.go): stopping is closed when it begins; stopBy is
+	// its deadline (UnixNano; 0 before).
+	stopping chan struct{}
+	stopBy   atomic.Int64
+	// Progress, for Ready: since when the claimer and the writer have been
+	// trying without success.
+	claiming, writing trying
 }
 
 // finished is an outcome on its way to the writers, with what the metrics
@@ -85,6 +93,7 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 		outcomes: make(chan finished, capacity),
 		slots:    make(chan struct{}, capacity),
 		freed:    make(chan struct{}, 1),
+		stopping: make(chan struct{}),
 	}
 	l.channels = newChannelCache(q, cfg, l.log)
 	if err := l.channels.reload(ctx); err != nil {
@@ -94,6 +103,7 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 	if n, ok := conn.Dialect.(dialect.Notifying); ok && !cfg.NoNotify {
 		if l.waker, err = n.Listen(ctx, conn, cfg.ID, l.log); err != nil {
 			q.Close()
+			l.channels.close()
 			return nil, err
 		}
 	}
@@ -104,13 +114,15 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 // claiming, releases claimed messages it has not started, gives deliveries in
 // flight Config.Grace to finish (then interrupts them), and writes every
 // outcome back before returning.
+//
+// The shutdown is bounded even when the database does not answer: the
+// write-backs get shutdownBound after the grace period, then every
+// connection still waiting is closed (see shutdown.go). Messages whose
+// outcome could not be written stay 'sending' until their lease ends, and
+// are claimed again then.
 func (l *Listener) Run(ctx context.Context) error {
-	defer l.queue.Close()
-	if l.waker != nil {
-		defer l.waker.Close()
-	}
 	l.log.Info("listener started", "workers", l.cfg.Workers, "batch_size", l.cfg.BatchSize,
-		"lease", l.cfg.Lease, "poll_interval", l.cfg.PollInterval, "notify", l.waker != nil)
+		"lease", l.cfg.Lease.String(), "poll_interval", l.cfg.PollInterval.String(), "notify", l.waker != nil)
 
 	// Deliveries get their own context: cancelled only when the grace
 	// period after ctx ends has run out.
@@ -131,18 +143,28 @@ func (l *Listener) Run(ctx context.Context) error {
 	// write-back (hooks.go).
 	stopHooks, hooksDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(hooksDone); l.hookLoop(stopHooks) }()
+	claimed := make(chan struct{})
+	go func() { defer close(claimed); l.claimLoop(ctx) }()
 
-	l.claimLoop(ctx)
-
-	// Shutting down: no more claims. Workers release what they have not
-	// started (they see ctx done) and finish what is in flight.
+	<-ctx.Done()
+	// Shutting down. From here on everything is bounded by the deadline:
+	// a claim or write-back still waiting then has its connection closed.
+	graceEnd := time.Now().Add(l.cfg.Grace)
+	stopBy := l.beginShutdown()
+	l.log.Info("shutting down: no more claims; deliveries in flight get the grace period", "grace", l.cfg.Grace.String(),
+		"deadline", stopBy.Format(time.RFC3339Nano))
+	stopAbort := l.abortAt(stopBy)
+	defer stopAbort()
+	<-claimed
+	// No more claims. Workers release what they have not started (they
+	// see ctx done) and finish what is in flight.
 	close(l.work)
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(l.cfg.Grace):
-		l.log.Warn("grace period over: interrupting deliveries in flight", "grace", l.cfg.Grace)
+	case <-time.After(time.Until(graceEnd)):
+		l.log.Warn("grace period over: interrupting deliveries in flight", "grace", l.cfg.Grace.String())
 		interrupt()
 		<-done
 	}
@@ -150,6 +172,11 @@ func (l *Listener) Run(ctx context.Context) error {
 	writers.Wait()
 	close(stopHooks)
 	<-hooksDone
+	if l.waker != nil {
+		l.waker.Close()
+	}
+	l.queue.Close()
+	l.channels.close()
 	l.log.Info("listener stopped")
 	return nil
 }
@@ -191,6 +218,7 @@ func (l *Listener) claimLoop(ctx context.Context) {
 			continue
 		}
 		n := min(room, l.cfg.BatchSize)
+		l.claiming.start()
 		l.channels.maybeReload(ctx)
 		got, err := l.claim(ctx, n)
 		if err != nil {
@@ -204,6 +232,7 @@ func (l *Listener) claimLoop(ctx context.Context) {
 			continue
 		}
 		failures = 0
+		l.claiming.done()
 
 		if got > 0 {
 			lastWork = time.Now()
@@ -285,7 +314,7 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	l.channels.recheckDisabled(qctx, claimed)
+	l.channels.recheck(qctx, claimed)
 	for i := range claimed {
 		c := &claimed[i]
 		l.slots <- struct{}{} // never blocks: n ≤ free slots

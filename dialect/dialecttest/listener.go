@@ -35,6 +35,8 @@ func runListenerSuite(t *testing.T, h Harness) {
 	t.Run("LeaseExpiryTakeOver", func(t *testing.T) { testLeaseExpiryTakeOver(t, h) })
 	t.Run("FencedWriteBack", func(t *testing.T) { testFencedWriteBack(t, h) })
 	t.Run("ShutdownReleases", func(t *testing.T) { testShutdownReleases(t, h) })
+	t.Run("SenderClosedAfterChange", func(t *testing.T) { testSenderClosedAfterChange(t, h) })
+	t.Run("ChannelAddedWhileRunning", func(t *testing.T) { testChannelAddedWhileRunning(t, h) })
 }
 
 // testSecret is a Standard Webhooks secret (whsec_ + base64 of 24 bytes).

@@ -31,11 +31,10 @@ func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn) (dialect.Queu
 	if err != nil {
 		return nil, err
 	}
-	connector, err := pq.NewConnector(dsn)
+	db, err := openPool(dsn, conn.Dialer)
 	if err != nil {
 		return nil, err
 	}
-	db := sql.OpenDB(connector)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	q := &queue{d: d, db: db}
