@@ -56,6 +56,14 @@ func (c *channelCache) get(code string) *channelEntry {
 	return nil
 }
 
+// timeout is a channel's per-attempt timeout (0 when it is not known).
+func (c *channelCache) timeout(code string) time.Duration {
+	if e := (*c.entries.Load())[code]; e != nil {
+		return e.ch.Timeout
+	}
+	return 0
+}
+
 // maybeReload re-reads relay.channel when asked to or every reloadEvery.
 // Failures keep the old map: a database hiccup must not stop deliveries.
 func (c *channelCache) maybeReload(ctx context.Context) {

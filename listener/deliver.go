@@ -18,13 +18,35 @@ const postponeFor = time.Minute
 // deliverLoop is one worker. After ctx ends it releases what it has not
 // started; deliverCtx interrupts what is in flight once the grace is over.
 func (l *Listener) deliverLoop(ctx, deliverCtx context.Context) {
-	for c := range l.work {
+	for {
+		c, ok := l.dispatch.take()
+		if !ok {
+			return
+		}
 		if ctx.Err() != nil {
+			l.dispatch.done(c, false, channel.Result{})
 			l.outcomes <- finished{claimed: c, Outcome: dialect.Outcome{
 				ID: c.ID, Token: c.Token, Status: dialect.StatusPending, Released: true}}
 			continue
 		}
-		l.outcomes <- l.deliver(deliverCtx, c)
+		f := l.deliver(deliverCtx, c)
+		parked := l.dispatch.done(c, !f.Released, f.Result)
+		l.outcomes <- f
+		if len(parked) > 0 {
+			l.log.Warn("channel parked: its endpoint did not answer several attempts in a row",
+				"channel", c.Channel, "released", len(parked), "reason", parked[0].why)
+		}
+		l.releaseAll(parked)
+	}
+}
+
+// releaseAll hands messages the dispatcher will not run now to the writer:
+// pending again after their delay, the claim's attempt given back.
+func (l *Listener) releaseAll(rs []release) {
+	for _, r := range rs {
+		l.outcomes <- finished{claimed: r.c, entry: l.channels.get(r.c.Channel), Outcome: dialect.Outcome{
+			ID: r.c.ID, Token: r.c.Token, Status: dialect.StatusPending, Released: true,
+			RetryIn: r.delay, Result: channel.Result{Outcome: channel.Transient, Err: r.why}}}
 	}
 }
 

@@ -41,7 +41,7 @@ type Listener struct {
 	log   *slog.Logger
 
 	channels *channelCache
-	work     chan *dialect.Claimed
+	dispatch *dispatcher // claimed messages, per channel, for the workers (dispatch.go)
 	outcomes chan finished
 	slots    chan struct{} // one token per message held; capacity Workers+BatchSize
 	freed    chan struct{} // signalled when slots are released
@@ -81,7 +81,7 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 		conn:     conn,
 		queue:    q,
 		log:      cfg.Logger.With("listener", cfg.ID),
-		work:     make(chan *dialect.Claimed, capacity),
+		dispatch: newDispatcher(cfg.Workers),
 		outcomes: make(chan finished, capacity),
 		slots:    make(chan struct{}, capacity),
 		freed:    make(chan struct{}, 1),
@@ -136,7 +136,7 @@ func (l *Listener) Run(ctx context.Context) error {
 
 	// Shutting down: no more claims. Workers release what they have not
 	// started (they see ctx done) and finish what is in flight.
-	close(l.work)
+	l.dispatch.close()
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
 	select {
@@ -286,13 +286,22 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 		return 0, err
 	}
 	l.channels.recheckDisabled(qctx, claimed)
+	batch := make([]*dialect.Claimed, len(claimed))
 	for i := range claimed {
 		c := &claimed[i]
 		l.slots <- struct{}{} // never blocks: n ≤ free slots
 		if e := l.channels.get(c.Channel); e != nil && e.metrics != nil {
 			e.metrics.claimed.Inc()
 		}
-		l.work <- c
+		batch[i] = c
+	}
+	released := l.dispatch.add(batch, l.channels.timeout)
+	l.releaseAll(released)
+	if len(released) == len(claimed) {
+		// Only messages of parked or saturated channels: to the claim
+		// loop this is no work, so it backs off instead of spinning on
+		// them (each claim moves them out of the due set).
+		return 0, nil
 	}
 	if len(claimed) > 0 {
 		l.log.Debug("claimed", "n", len(claimed), "token", token)
