@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -53,6 +55,22 @@ func (c *channelCache) get(code string) *channelEntry {
 		return e
 	}
 	c.stale.Store(true)
+	return nil
+}
+
+// checkKnown reports the first of codes that is not a row of relay.channel.
+func (c *channelCache) checkKnown(codes []string) error {
+	entries := *c.entries.Load()
+	for _, code := range codes {
+		if entries[code] == nil {
+			known := make([]string, 0, len(entries))
+			for k := range entries {
+				known = append(known, k)
+			}
+			sort.Strings(known)
+			return fmt.Errorf("channels: %q is not a channel of relay.channel (channels: %s)", code, strings.Join(known, ", "))
+		}
+	}
 	return nil
 }
 

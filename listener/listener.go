@@ -75,6 +75,7 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 	if err != nil {
 		return nil, err
 	}
+	q.OnlyChannels(cfg.Channels)
 	capacity := cfg.Workers + cfg.BatchSize
 	l := &Listener{
 		cfg:      cfg,
@@ -87,9 +88,14 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 		freed:    make(chan struct{}, 1),
 	}
 	l.channels = newChannelCache(q, cfg, l.log)
+	cfg.Metrics.watch(conn, l)
 	if err := l.channels.reload(ctx); err != nil {
 		q.Close()
 		return nil, err
+	}
+	if err := l.channels.checkKnown(cfg.Channels); err != nil {
+		q.Close()
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	if n, ok := conn.Dialect.(dialect.Notifying); ok && !cfg.NoNotify {
 		if l.waker, err = n.Listen(ctx, conn, cfg.ID, l.log); err != nil {
@@ -131,6 +137,10 @@ func (l *Listener) Run(ctx context.Context) error {
 	// write-back (hooks.go).
 	stopHooks, hooksDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(hooksDone); l.hookLoop(stopHooks) }()
+	// Channel health goes to relay.channel_health (health.go).
+	stopHealth, healthDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(healthDone); l.healthLoop(stopHealth) }()
+	defer func() { close(stopHealth); <-healthDone }()
 
 	l.claimLoop(ctx)
 

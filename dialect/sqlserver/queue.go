@@ -31,8 +31,9 @@ const (
 // plan per statement text and parameter declaration: the large parameters
 // are declared nvarchar(max) always, not nvarchar(their length).
 type queue struct {
-	d  Dialect
-	db *sql.DB
+	d    Dialect
+	db   *sql.DB
+	only string // a JSON array of the only channels to claim; "": all
 }
 
 // NewQueue checks that the database can run the listener's statements:
@@ -62,7 +63,7 @@ func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Durat
 		return nil, fmt.Errorf("claim token %q: must be 1 to %d characters (relay.message.locked_by); use a shorter listener --id", token, maxToken)
 	}
 	n = max(1, min(n, maxClaim))
-	rows, err := q.db.QueryContext(ctx, claimDue, int32(n), mssql.NVarCharMax(token), milliseconds(lease))
+	rows, err := q.db.QueryContext(ctx, claimDue, int32(n), mssql.NVarCharMax(token), milliseconds(lease), mssql.NVarCharMax(q.only))
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
@@ -156,4 +157,13 @@ func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {
 }
 
 // Close has nothing to release: the queue uses the caller's pool.
+// OnlyChannels limits the claim to codes, passed as a JSON array.
+func (q *queue) OnlyChannels(codes []string) {
+	q.only = ""
+	if len(codes) > 0 {
+		b, _ := json.Marshal(codes) // strings: cannot fail
+		q.only = string(b)
+	}
+}
+
 func (q *queue) Close() error { return nil }
