@@ -22,10 +22,13 @@ import (
 //     attempts at once (at least one). Alone it may use all of them but a
 //     reserve (Workers/8, at least one), kept idle so that a channel whose
 //     messages arrive next starts at once rather than after the stalled
-//     attempts time out. A channel also holds at most twice its share of
-//     claimed messages; the claim's excess is released (the attempt given
-//     back) to be claimed again a little later, so a stalled channel cannot
-//     fill the listener's slots either.
+//     attempts time out. While others have work, a channel also holds at
+//     most twice its share of claimed messages; the claim's excess is
+//     released (the attempt given back) to be claimed again after about
+//     the channel's timeout (1 s to 10 s), so a stalled channel cannot fill
+//     the listener's slots either. (Alone it may fill them: a stalled
+//     channel then delays the first claim of another by at most its
+//     timeout, when the breaker parks it.)
 //   - A circuit breaker. After breakerFailures consecutive attempts of a
 //     channel that failed without an answer (timeout, refused or reset
 //     connection), the channel is parked: its messages held here are
@@ -116,7 +119,7 @@ func (d *dispatcher) add(batch []*dialect.Claimed, timeout func(code string) tim
 			out = append(out, release{c: c, delay: jitter(ln.parkedUntil.Sub(now)), why: parkedReason(ln)})
 			continue
 		}
-		if !d.closed && ln.held() >= 2*d.share(ln) {
+		if !d.closed && d.othersBusy(ln) && ln.held() >= 2*d.share(ln) {
 			// Due again after about one attempt's time: a worker of this
 			// channel should be free by then. The message keeps
 			// last_error as it was.
@@ -145,17 +148,28 @@ func (d *dispatcher) share(ln *lane) int {
 	if !ln.parkedUntil.IsZero() {
 		return 1
 	}
+	busy := d.busyOthers(ln)
+	if busy == 0 {
+		return d.workers - d.reserve
+	}
+	return max(1, d.workers/(busy+1))
+}
+
+// busyOthers counts the other channels with messages held here.
+func (d *dispatcher) busyOthers(ln *lane) int {
 	busy := 0
 	for _, o := range d.order {
 		if o != ln && o.held() > 0 {
 			busy++
 		}
 	}
-	if busy == 0 {
-		return d.workers - d.reserve
-	}
-	return max(1, d.workers/(busy+1))
+	return busy
 }
+
+// othersBusy reports whether another channel has messages held here. Only
+// then does a channel's hold have a limit: alone, it may fill the
+// listener (a limit would make a fast channel's claims release messages).
+func (d *dispatcher) othersBusy(ln *lane) bool { return d.busyOthers(ln) > 0 }
 
 // take blocks until a worker may run a message, and returns it; ok is
 // false once the dispatcher is closed and empty. After close, messages are
