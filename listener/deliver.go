@@ -24,13 +24,13 @@ func (l *Listener) deliverLoop(ctx, deliverCtx context.Context) {
 			return
 		}
 		if ctx.Err() != nil {
-			l.dispatch.done(c, false, channel.Result{})
+			l.dispatch.done(c, false, channel.Result{}, 0)
 			l.outcomes <- finished{claimed: c, Outcome: dialect.Outcome{
 				ID: c.ID, Token: c.Token, Status: dialect.StatusPending, Released: true}}
 			continue
 		}
 		f := l.deliver(deliverCtx, c)
-		parked := l.dispatch.done(c, !f.Released, f.Result)
+		parked := l.dispatch.done(c, !f.Released, f.Result, f.Duration)
 		l.outcomes <- f
 		if len(parked) > 0 {
 			l.log.Warn("channel parked: its endpoint did not answer several attempts in a row",

@@ -18,17 +18,19 @@ import (
 // percent of their rate. Two rules prevent that:
 //
 //   - A share of the workers. While more than one channel has messages held
-//     by this listener, a channel runs at most Workers/(channels with work)
-//     attempts at once (at least one). Alone it may use all of them but a
+//     by this listener (or held some within the last second), a channel
+//     runs at most Workers/(channels with work) attempts at once (at least
+//     one). Alone it may use all of them but a
 //     reserve (Workers/8, at least one), kept idle so that a channel whose
 //     messages arrive next starts at once rather than after the stalled
-//     attempts time out. While others have work, a channel also holds at
-//     most twice its share of claimed messages; the claim's excess is
-//     released (the attempt given back) to be claimed again after about
-//     the channel's timeout (1 s to 10 s), so a stalled channel cannot fill
-//     the listener's slots either. (Alone it may fill them: a stalled
-//     channel then delays the first claim of another by at most its
-//     timeout, when the breaker parks it.)
+//     attempts time out. While others have work, a channel whose share of
+//     workers is all busy queues at most one share more of claimed
+//     messages; the claim's excess is released (the attempt given back) to
+//     be claimed again after about the channel's timeout (1 s to 10 s), so
+//     a stalled channel cannot fill the listener's slots either. A channel
+//     that keeps up never has its messages released. (Alone a channel may
+//     fill the slots: a stalled one then delays the first claim of another
+//     by at most its timeout, when the breaker parks it.)
 //   - A circuit breaker. After breakerFailures consecutive attempts of a
 //     channel that failed without an answer (timeout, refused or reset
 //     connection), the channel is parked: its messages held here are
@@ -55,6 +57,12 @@ const (
 	// that fails doubles it, up to parkMax.
 	parkFirst = 10 * time.Second
 	parkMax   = 5 * time.Minute
+	// activeFor is how long a channel counts as having work after it last
+	// held a message.
+	activeFor = time.Second
+	// fastAttempt is the mean attempt duration under which a channel may
+	// borrow idle workers beyond its share.
+	fastAttempt = 250 * time.Millisecond
 )
 
 // lane is one channel's part of the dispatcher.
@@ -62,6 +70,8 @@ type lane struct {
 	code    string
 	queue   []*dialect.Claimed // claimed, waiting for a worker
 	running int                // attempts in flight
+	active  time.Time          // when it last held a message
+	mean    time.Duration      // moving mean of its attempts' durations; 0: none yet
 	timeout time.Duration      // the channel's timeout, for the release delay
 
 	failures    int       // consecutive attempts without an answer
@@ -80,8 +90,9 @@ type dispatcher struct {
 
 	mu     sync.Mutex
 	cond   *sync.Cond
-	lanes  map[string]*lane
-	order  []*lane // round robin over lanes
+	lanes   map[string]*lane
+	running int     // attempts in flight, all channels
+	order   []*lane // round robin over lanes
 	next   int
 	closed bool
 	// changed is signalled (without blocking) when a channel is parked or
@@ -115,11 +126,12 @@ func (d *dispatcher) add(batch []*dialect.Claimed, timeout func(code string) tim
 	for _, c := range batch {
 		ln := d.lane(c.Channel)
 		ln.timeout = timeout(c.Channel)
+		ln.active = now
 		if now.Before(ln.parkedUntil) {
 			out = append(out, release{c: c, delay: jitter(ln.parkedUntil.Sub(now)), why: parkedReason(ln)})
 			continue
 		}
-		if !d.closed && d.othersBusy(ln) && ln.held() >= 2*d.share(ln) {
+		if share := d.share(ln); !d.closed && ln.running >= share && len(ln.queue) >= share && d.othersBusy(ln) {
 			// Due again after about one attempt's time: a worker of this
 			// channel should be free by then. The message keeps
 			// last_error as it was.
@@ -155,11 +167,14 @@ func (d *dispatcher) share(ln *lane) int {
 	return max(1, d.workers/(busy+1))
 }
 
-// busyOthers counts the other channels with messages held here.
+// busyOthers counts the other channels with messages held here, or held
+// within the last activeFor: a fast channel empties its queue between two
+// claims, and a stalled one must not take its workers meanwhile.
 func (d *dispatcher) busyOthers(ln *lane) int {
 	busy := 0
+	now := d.now()
 	for _, o := range d.order {
-		if o != ln && o.held() > 0 {
+		if o != ln && (o.held() > 0 || now.Sub(o.active) < activeFor) {
 			busy++
 		}
 	}
@@ -167,8 +182,7 @@ func (d *dispatcher) busyOthers(ln *lane) int {
 }
 
 // othersBusy reports whether another channel has messages held here. Only
-// then does a channel's hold have a limit: alone, it may fill the
-// listener (a limit would make a fast channel's claims release messages).
+// then does a channel's queue have a limit.
 func (d *dispatcher) othersBusy(ln *lane) bool { return d.busyOthers(ln) > 0 }
 
 // take blocks until a worker may run a message, and returns it; ok is
@@ -200,6 +214,7 @@ func (d *dispatcher) takeLocked() *dialect.Claimed {
 		ln.queue = nil // let the backing array go
 	}
 	ln.running++
+	d.running++
 	if !ln.parkedUntil.IsZero() && !d.closed {
 		ln.probing = true
 	}
@@ -214,13 +229,23 @@ func (d *dispatcher) pick() *lane {
 		if len(ln.queue) == 0 {
 			continue
 		}
-		if !d.closed && (ln.probing || ln.running >= d.share(ln)) {
+		if !d.closed && (ln.probing || ln.running >= d.share(ln) && !d.mayBorrow(ln)) {
 			continue
 		}
 		d.next = (d.next + i + 1) % n
 		return ln
 	}
 	return nil
+}
+
+// mayBorrow reports whether ln may run beyond its share: only a channel
+// whose attempts end quickly (a mean of under fastAttempt, none failing
+// without an answer lately), and only while more workers than the reserve
+// are idle. So a fast channel beside a stalled one uses the workers the
+// stalled one may not, and gives them back within moments.
+func (d *dispatcher) mayBorrow(ln *lane) bool {
+	return ln.mean > 0 && ln.mean < fastAttempt && ln.failures == 0 && ln.parkedUntil.IsZero() &&
+		d.workers-d.running > d.reserve
 }
 
 func (d *dispatcher) empty() bool {
@@ -232,20 +257,27 @@ func (d *dispatcher) empty() bool {
 	return true
 }
 
-// done records the end of an attempt (attempted is false for a message the
-// worker only released) and feeds the channel's breaker. When the breaker
+// done records the end of an attempt that took took (attempted is false
+// for a message the worker only released) and feeds the channel's breaker. When the breaker
 // opens it returns the channel's queued messages, to be released until the
 // park ends.
-func (d *dispatcher) done(c *dialect.Claimed, attempted bool, res channel.Result) []release {
+func (d *dispatcher) done(c *dialect.Claimed, attempted bool, res channel.Result, took time.Duration) []release {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	defer d.cond.Broadcast()
 	ln := d.lanes[c.Channel]
 	ln.running--
+	d.running--
+	now := d.now()
+	ln.active = now
 	if !attempted {
 		return nil
 	}
-	now := d.now()
+	if ln.mean == 0 {
+		ln.mean = max(took, 1)
+	} else {
+		ln.mean = (4*ln.mean + took) / 5
+	}
 	wasProbe := ln.probing
 	ln.probing = false
 	if !noAnswer(res) {

@@ -59,12 +59,13 @@ func TestDispatchShares(t *testing.T) {
 	if got := byChannel(tryTakeAll(d)); got["ok"] != 4 || got["stall"] != 0 {
 		t.Fatalf("beside the stalled channel, ran %v; want ok: 4, stall: 0", got)
 	}
-	// Beside the healthy one, the stalled channel holds at most 2 × 4:
-	// it holds 10 already, so more is released, due after about its
-	// timeout, without a reason (last_error stays as it was).
+	// Beside the healthy one, the stalled channel, its 4 workers busy,
+	// queues at most 4 more: it queues 3, so one more is queued and the
+	// rest released, due after about its timeout, without a reason
+	// (last_error stays as it was).
 	rel := d.add(claimedOn("stall", 200, 5), fixedTimeout(0))
-	if len(rel) != 5 {
-		t.Fatalf("beside the healthy channel, %d of 5 more released, want 5", len(rel))
+	if len(rel) != 4 {
+		t.Fatalf("beside the healthy channel, %d of 5 more released, want 4", len(rel))
 	}
 	for _, r := range rel {
 		if r.why != "" || r.delay < 4*time.Second || r.delay > 6*time.Second {
@@ -73,10 +74,31 @@ func TestDispatchShares(t *testing.T) {
 	}
 	// Healthy attempts end: their workers go to the healthy channel again.
 	for i := 0; i < 4; i++ {
-		d.done(&dialect.Claimed{Message: channel.Message{Channel: "ok"}}, true, channel.Result{Outcome: channel.Sent, StatusCode: 200})
+		d.done(&dialect.Claimed{Message: channel.Message{Channel: "ok"}}, true, channel.Result{Outcome: channel.Sent, StatusCode: 200}, time.Second)
 	}
 	if got := byChannel(tryTakeAll(d)); got["ok"] != 4 || got["stall"] != 0 {
 		t.Fatalf("after 4 healthy attempts ended, ran %v; want ok: 4", got)
+	}
+}
+
+// A channel whose attempts end quickly borrows the workers idle beyond the
+// reserve, over its share; a slow one does not.
+func TestDispatchFastChannelBorrows(t *testing.T) {
+	d := newDispatcher(16)
+	d.add(claimedOn("stall", 1, 4), fixedTimeout(0))
+	d.add(claimedOn("ok", 100, 40), fixedTimeout(0))
+	first := tryTakeAll(d)
+	if got := byChannel(first); got["ok"] != 8 || got["stall"] != 4 {
+		t.Fatalf("before any attempt ended ran %v; want ok: 8 (its share), stall: 4", got)
+	}
+	for _, c := range first {
+		if c.Channel == "ok" {
+			d.done(c, true, channel.Result{Outcome: channel.Sent, StatusCode: 200}, time.Millisecond)
+		}
+	}
+	// 16 workers, 4 busy on stall, 2 reserved: the fast channel runs 10.
+	if got := byChannel(tryTakeAll(d)); got["ok"] != 10 {
+		t.Fatalf("fast, it ran %v; want ok: 10 (beyond its share of 8, up to the reserve)", got)
 	}
 }
 
@@ -95,12 +117,12 @@ func TestDispatchBreaker(t *testing.T) {
 	}
 	timeout := channel.Result{Outcome: channel.Transient, Err: "timeout"}
 	for i := 0; i < breakerFailures-1; i++ {
-		if rel := d.done(running[i], true, timeout); len(rel) != 0 {
+		if rel := d.done(running[i], true, timeout, time.Second); len(rel) != 0 {
 			t.Fatalf("parked after %d failures, want %d", i+1, breakerFailures)
 		}
 	}
 	// A 503 is an answer: it resets the count.
-	d.done(running[4], true, channel.Result{Outcome: channel.Transient, StatusCode: 503})
+	d.done(running[4], true, channel.Result{Outcome: channel.Transient, StatusCode: 503}, time.Second)
 	if len(d.parked()) != 0 {
 		t.Fatal("parked although the endpoint answered")
 	}
@@ -108,7 +130,7 @@ func TestDispatchBreaker(t *testing.T) {
 	running = append(running[5:], tryTakeAll(d)...)
 	var rel []release
 	for i := 0; i < breakerFailures; i++ {
-		rel = append(rel, d.done(running[i], true, timeout)...)
+		rel = append(rel, d.done(running[i], true, timeout, time.Second)...)
 	}
 	until, ok := d.parked()["stall"]
 	if !ok || until != now.Add(parkFirst) {
@@ -127,7 +149,7 @@ func TestDispatchBreaker(t *testing.T) {
 	}
 	// The attempts in flight when it was parked end; they do not count.
 	for _, c := range running[breakerFailures:] {
-		if rel := d.done(c, true, timeout); len(rel) != 0 {
+		if rel := d.done(c, true, timeout, time.Second); len(rel) != 0 {
 			t.Fatal("an attempt started before the park parked the channel again")
 		}
 	}
@@ -139,7 +161,7 @@ func TestDispatchBreaker(t *testing.T) {
 		t.Fatalf("after the park %d attempts run, want one probe", len(probe))
 	}
 	// A failed probe parks it again, twice as long.
-	d.done(probe[0], true, timeout)
+	d.done(probe[0], true, timeout, time.Second)
 	if until := d.parked()["stall"]; until != now.Add(2*parkFirst) {
 		t.Fatalf("after a failed probe parked until %v, want %v", until, now.Add(2*parkFirst))
 	}
@@ -149,7 +171,7 @@ func TestDispatchBreaker(t *testing.T) {
 	if len(probe) != 1 {
 		t.Fatalf("second probe: %d attempts", len(probe))
 	}
-	d.done(probe[0], true, channel.Result{Outcome: channel.Sent, StatusCode: 200})
+	d.done(probe[0], true, channel.Result{Outcome: channel.Sent, StatusCode: 200}, time.Second)
 	if len(d.parked()) != 0 {
 		t.Fatal("an answered probe left the channel parked")
 	}
