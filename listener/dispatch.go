@@ -88,13 +88,13 @@ type dispatcher struct {
 	reserve int
 	now     func() time.Time
 
-	mu     sync.Mutex
-	cond   *sync.Cond
+	mu      sync.Mutex
+	cond    *sync.Cond
 	lanes   map[string]*lane
 	running int     // attempts in flight, all channels
 	order   []*lane // round robin over lanes
-	next   int
-	closed bool
+	next    int
+	closed  bool
 	// changed is signalled (without blocking) when a channel is parked or
 	// its breaker closes, so that the health report goes out at once.
 	changed chan struct{}
