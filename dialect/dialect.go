@@ -154,6 +154,14 @@ type Queue interface {
 	// (`listen --channels`); none, the default, means every channel. Call
 	// it before the first Claim.
 	OnlyChannels(codes []string)
+	// SkipChannels makes the following Claims leave these channels'
+	// messages alone: the listener's channels that are parked or have all
+	// their share of workers busy (listener/dispatch.go).
+	SkipChannels(codes []string)
+	// Postpone makes the pending messages of a channel due after d (those
+	// due sooner), with last_error reason, without counting an attempt:
+	// the listener parked the channel. It returns how many it postponed.
+	Postpone(ctx context.Context, channel string, d time.Duration, reason string) (int64, error)
 	// Close releases prepared statements.
 	Close() error
 }

@@ -24,20 +24,35 @@ func (l *Listener) deliverLoop(ctx, deliverCtx context.Context) {
 			return
 		}
 		if ctx.Err() != nil {
-			l.dispatch.done(c, false, channel.Result{}, 0)
+			l.dispatch.done(c, false, channel.Result{}, 0) // not attempted: releases nothing
 			l.outcomes <- finished{claimed: c, Outcome: dialect.Outcome{
 				ID: c.ID, Token: c.Token, Status: dialect.StatusPending, Released: true}}
 			continue
 		}
 		f := l.deliver(deliverCtx, c)
-		parked := l.dispatch.done(c, !f.Released, f.Result, f.Duration)
+		held, park := l.dispatch.done(c, !f.Released, f.Result, f.Duration)
 		l.outcomes <- f
-		if len(parked) > 0 {
-			l.log.Warn("channel parked: its endpoint did not answer several attempts in a row",
-				"channel", c.Channel, "released", len(parked), "reason", parked[0].why)
+		l.releaseAll(held)
+		if park > 0 {
+			l.parked(ctx, c.Channel, park, len(held))
 		}
-		l.releaseAll(parked)
 	}
+}
+
+// parked moves the due messages of a channel just parked out of the way
+// until the park ends, in one statement, so that claims need not step over
+// them (nor take and release them) meanwhile; they are not attempts.
+func (l *Listener) parked(ctx context.Context, code string, park time.Duration, held int) {
+	reason := fmt.Sprintf("channel %q is parked: %d attempts in a row got no answer (timeout or connection failure); "+
+		"the listener tries it again in %s; waiting is not counted as an attempt", code, breakerFailures, park)
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
+	defer cancel()
+	n, err := l.queue.Postpone(qctx, code, park, reason)
+	if err != nil {
+		l.log.Error("could not postpone the messages of a parked channel; they are claimed and released instead", "channel", code, "err", err)
+	}
+	l.log.Warn("channel parked: its endpoint did not answer several attempts in a row", "channel", code,
+		"park", park, "released", held, "postponed", n)
 }
 
 // releaseAll hands messages the dispatcher will not run now to the writer:

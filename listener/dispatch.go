@@ -20,15 +20,18 @@ import (
 //   - A share of the workers. While more than one channel has messages held
 //     by this listener (or held some within the last second), a channel
 //     runs at most Workers/(channels with work) attempts at once (at least
-//     one). Alone it may use all of them but a
+//     one), and a suspect one (no attempt ended yet, the last one got no
+//     answer, or attempts of 2 s or more on average) at most Workers/8. Alone it may use all of them but a
 //     reserve (Workers/8, at least one), kept idle so that a channel whose
 //     messages arrive next starts at once rather than after the stalled
-//     attempts time out. While others have work, a channel whose share of
-//     workers is all busy queues at most one share more of claimed
-//     messages; the claim's excess is released (the attempt given back) to
-//     be claimed again after about the channel's timeout (1 s to 10 s), so
-//     a stalled channel cannot fill the listener's slots either. A channel
-//     that keeps up never has its messages released. (Alone a channel may
+//     attempts time out. While others have work, a channel that is not
+//     fast (attempts under 250 ms on average) and whose share of workers
+//     is all busy queues at most one share more of claimed messages; the
+//     claim's excess is released (the attempt given back) to be claimed
+//     again after about the channel's timeout (1 s to 10 s), so a stalled
+//     channel cannot fill the listener's slots either. A fast channel
+//     never has its messages released, and borrows the workers idle beyond
+//     the reserve. (Alone a channel may
 //     fill the slots: a stalled one then delays the first claim of another
 //     by at most its timeout, when the breaker parks it.)
 //   - A circuit breaker. After breakerFailures consecutive attempts of a
@@ -63,6 +66,9 @@ const (
 	// fastAttempt is the mean attempt duration under which a channel may
 	// borrow idle workers beyond its share.
 	fastAttempt = 250 * time.Millisecond
+	// slowAttempt is the mean attempt duration from which a channel is
+	// suspect (see suspect).
+	slowAttempt = 2 * time.Second
 )
 
 // lane is one channel's part of the dispatcher.
@@ -131,7 +137,7 @@ func (d *dispatcher) add(batch []*dialect.Claimed, timeout func(code string) tim
 			out = append(out, release{c: c, delay: jitter(ln.parkedUntil.Sub(now)), why: parkedReason(ln)})
 			continue
 		}
-		if share := d.share(ln); !d.closed && ln.running >= share && len(ln.queue) >= share && d.othersBusy(ln) {
+		if !d.closed && d.saturated(ln) {
 			// Due again after about one attempt's time: a worker of this
 			// channel should be free by then. The message keeps
 			// last_error as it was.
@@ -161,10 +167,21 @@ func (d *dispatcher) share(ln *lane) int {
 		return 1
 	}
 	busy := d.busyOthers(ln)
-	if busy == 0 {
+	switch {
+	case busy == 0:
 		return d.workers - d.reserve
+	case ln.suspect():
+		return max(1, d.workers/8)
 	}
 	return max(1, d.workers/(busy+1))
+}
+
+// suspect is a channel that has not shown it answers in reasonable time:
+// no attempt of it has ended yet, the last one failed without an answer,
+// or its attempts take slowAttempt or more on average. Beside channels
+// with work it runs at most an eighth of the workers.
+func (ln *lane) suspect() bool {
+	return ln.mean == 0 || ln.failures > 0 || ln.mean >= slowAttempt
 }
 
 // busyOthers counts the other channels with messages held here, or held
@@ -179,6 +196,31 @@ func (d *dispatcher) busyOthers(ln *lane) int {
 		}
 	}
 	return busy
+}
+
+// skip lists the channels the next claim should leave alone: parked ones,
+// and those that are not fast and have their share of workers busy and as
+// many queued, beside other channels with work. Their messages stay in the
+// table, where they cost the claim nothing but stepping over them, rather
+// than being claimed and released again.
+func (d *dispatcher) skip() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []string
+	now := d.now()
+	for _, ln := range d.order {
+		if now.Before(ln.parkedUntil) || d.saturated(ln) {
+			out = append(out, ln.code)
+		}
+	}
+	return out
+}
+
+// saturated is a channel whose claimed messages beyond those held would
+// only be released (see add).
+func (d *dispatcher) saturated(ln *lane) bool {
+	share := d.share(ln)
+	return !ln.fast() && ln.running >= share && len(ln.queue) >= share && d.othersBusy(ln)
 }
 
 // othersBusy reports whether another channel has messages held here. Only
@@ -244,8 +286,14 @@ func (d *dispatcher) pick() *lane {
 // are idle. So a fast channel beside a stalled one uses the workers the
 // stalled one may not, and gives them back within moments.
 func (d *dispatcher) mayBorrow(ln *lane) bool {
-	return ln.mean > 0 && ln.mean < fastAttempt && ln.failures == 0 && ln.parkedUntil.IsZero() &&
-		d.workers-d.running > d.reserve
+	return ln.fast() && d.workers-d.running > d.reserve
+}
+
+// fast is a channel whose attempts end quickly: a mean under fastAttempt,
+// none failing without an answer lately. Its queue is never limited: it
+// empties within moments.
+func (ln *lane) fast() bool {
+	return ln.mean > 0 && ln.mean < fastAttempt && ln.failures == 0 && ln.parkedUntil.IsZero()
 }
 
 func (d *dispatcher) empty() bool {
@@ -258,10 +306,10 @@ func (d *dispatcher) empty() bool {
 }
 
 // done records the end of an attempt that took took (attempted is false
-// for a message the worker only released) and feeds the channel's breaker. When the breaker
-// opens it returns the channel's queued messages, to be released until the
-// park ends.
-func (d *dispatcher) done(c *dialect.Claimed, attempted bool, res channel.Result, took time.Duration) []release {
+// for a message the worker only released) and feeds the channel's breaker.
+// When the breaker opens it returns the park's length and the channel's
+// queued messages, to be released until the park ends.
+func (d *dispatcher) done(c *dialect.Claimed, attempted bool, res channel.Result, took time.Duration) (rel []release, park time.Duration) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	defer d.cond.Broadcast()
@@ -271,7 +319,7 @@ func (d *dispatcher) done(c *dialect.Claimed, attempted bool, res channel.Result
 	now := d.now()
 	ln.active = now
 	if !attempted {
-		return nil
+		return nil, 0
 	}
 	if ln.mean == 0 {
 		ln.mean = max(took, 1)
@@ -286,25 +334,25 @@ func (d *dispatcher) done(c *dialect.Claimed, attempted bool, res channel.Result
 			ln.parkedUntil, ln.park = time.Time{}, 0
 			d.signal()
 		}
-		return nil
+		return nil, 0
 	}
 	if now.Before(ln.parkedUntil) {
-		return nil // an attempt started before the park: already counted
+		return nil, 0 // an attempt started before the park: already counted
 	}
 	ln.failures++
 	if !wasProbe && ln.failures < breakerFailures {
-		return nil
+		return nil, 0
 	}
 	// Open (or re-open, after a failed probe) the breaker.
 	ln.park = min(max(2*ln.park, parkFirst), parkMax)
 	ln.parkedUntil = now.Add(ln.park)
 	d.signal()
-	out := make([]release, 0, len(ln.queue))
+	rel = make([]release, 0, len(ln.queue))
 	for _, q := range ln.queue {
-		out = append(out, release{c: q, delay: jitter(ln.park), why: parkedReason(ln)})
+		rel = append(rel, release{c: q, delay: jitter(ln.park), why: parkedReason(ln)})
 	}
 	ln.queue = nil
-	return out
+	return rel, ln.park
 }
 
 func (d *dispatcher) signal() {

@@ -22,12 +22,17 @@ func fixedTimeout(time.Duration) func(string) time.Duration {
 	return func(string) time.Duration { return 5 * time.Second }
 }
 
-// tryTakeAll takes every message the dispatcher lets run now.
+// tryTakeAll takes every message the dispatcher lets run now, as idle
+// workers would: no more than there are.
 func tryTakeAll(d *dispatcher) []*dialect.Claimed {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []*dialect.Claimed
-	for c := d.takeLocked(); c != nil; c = d.takeLocked() {
+	for d.running < d.workers {
+		c := d.takeLocked()
+		if c == nil {
+			break
+		}
 		out = append(out, c)
 	}
 	return out
@@ -41,64 +46,85 @@ func byChannel(cs []*dialect.Claimed) map[string]int {
 	return n
 }
 
-// Two channels with work get half the workers each, however the claim
-// ordered them; a channel alone gets all but the reserve; what a channel
-// holds beyond twice its share is released, not queued.
+// end ends the attempts of cs on channel code with res, each having taken
+// took.
+func end(d *dispatcher, cs []*dialect.Claimed, code string, n int, res channel.Result, took time.Duration) {
+	for _, c := range cs {
+		if c.Channel == code && n > 0 {
+			d.done(c, true, res, took)
+			n--
+		}
+	}
+}
+
+var (
+	sent503 = channel.Result{Outcome: channel.Transient, StatusCode: 503}
+	sent200 = channel.Result{Outcome: channel.Sent, StatusCode: 200}
+)
+
+// A channel alone gets all workers but the reserve. Beside it, a channel
+// whose attempts have not ended yet, or are slow, runs at most an eighth of
+// them; one that answers fast gets its fair share, and the workers the
+// slow one frees; what the slow one is given beyond its share and as many
+// queued is released, and the next claim leaves its messages alone.
 func TestDispatchShares(t *testing.T) {
-	d := newDispatcher(8)
-	// Alone: it holds all it is given, and runs 8-1 = 7 at once.
-	if rel := d.add(claimedOn("stall", 1, 10), fixedTimeout(0)); len(rel) != 0 {
-		t.Fatalf("alone, %d of 10 released", len(rel))
+	d := newDispatcher(16) // reserve 2
+	if rel := d.add(claimedOn("stall", 1, 20), fixedTimeout(0)); len(rel) != 0 {
+		t.Fatalf("alone, %d of 20 released", len(rel))
 	}
-	if got := byChannel(tryTakeAll(d)); got["stall"] != 7 {
-		t.Fatalf("alone, the channel runs %d at once, want 7 (8 workers, 1 reserved)", got["stall"])
+	stalled := tryTakeAll(d)
+	if got := byChannel(stalled); got["stall"] != 14 {
+		t.Fatalf("alone, the channel runs %d at once, want 14 (16 workers, 2 reserved)", got["stall"])
 	}
-	// The healthy channel arrives: it runs at once, in the reserve, and its
-	// share is 8/2 = 4; the stalled one runs no more.
-	d.add(claimedOn("ok", 100, 20), fixedTimeout(0))
-	if got := byChannel(tryTakeAll(d)); got["ok"] != 4 || got["stall"] != 0 {
-		t.Fatalf("beside the stalled channel, ran %v; want ok: 4, stall: 0", got)
+	// The healthy channel arrives: it starts at once, in the reserve.
+	d.add(claimedOn("ok", 100, 40), fixedTimeout(0))
+	healthy := tryTakeAll(d)
+	if got := byChannel(healthy); got["ok"] != 2 {
+		t.Fatalf("beside the stalled channel, ran %v; want ok: 2", got)
 	}
-	// Beside the healthy one, the stalled channel, its 4 workers busy,
-	// queues at most 4 more: it queues 3, so one more is queued and the
-	// rest released, due after about its timeout, without a reason
+	// Its attempts end quickly; the stalled channel's first ones end after
+	// 5 s, answered. Their workers all go to the healthy channel.
+	end(d, healthy, "ok", 2, sent200, time.Millisecond)
+	end(d, stalled, "stall", 4, sent503, 5*time.Second)
+	if got := byChannel(tryTakeAll(d)); got["ok"] != 6 || got["stall"] != 0 {
+		t.Fatalf("after 2 healthy and 4 slow attempts ended, ran %v; want ok: 6, stall: 0", got)
+	}
+	if got := strings.Join(d.skip(), ","); got != "stall" {
+		t.Fatalf("skip = %q, want stall", got)
+	}
+	// More for the slow channel, which runs 10 of its share of 2 and
+	// queues 6: released, due after about its timeout, without a reason
 	// (last_error stays as it was).
 	rel := d.add(claimedOn("stall", 200, 5), fixedTimeout(0))
-	if len(rel) != 4 {
-		t.Fatalf("beside the healthy channel, %d of 5 more released, want 4", len(rel))
+	if len(rel) != 5 {
+		t.Fatalf("%d of 5 more for the slow channel released, want 5", len(rel))
 	}
 	for _, r := range rel {
 		if r.why != "" || r.delay < 4*time.Second || r.delay > 6*time.Second {
 			t.Fatalf("excess released with delay %v and reason %q; want about the channel's timeout, no reason", r.delay, r.why)
 		}
 	}
-	// Healthy attempts end: their workers go to the healthy channel again.
-	for i := 0; i < 4; i++ {
-		d.done(&dialect.Claimed{Message: channel.Message{Channel: "ok"}}, true, channel.Result{Outcome: channel.Sent, StatusCode: 200}, time.Second)
-	}
-	if got := byChannel(tryTakeAll(d)); got["ok"] != 4 || got["stall"] != 0 {
-		t.Fatalf("after 4 healthy attempts ended, ran %v; want ok: 4", got)
+	// The fast channel's messages are never released.
+	if rel := d.add(claimedOn("ok", 300, 100), fixedTimeout(0)); len(rel) != 0 {
+		t.Fatalf("%d of the fast channel's messages released", len(rel))
 	}
 }
 
 // A channel whose attempts end quickly borrows the workers idle beyond the
-// reserve, over its share; a slow one does not.
+// reserve, over its share.
 func TestDispatchFastChannelBorrows(t *testing.T) {
-	d := newDispatcher(16)
+	d := newDispatcher(16) // reserve 2
 	d.add(claimedOn("stall", 1, 4), fixedTimeout(0))
 	d.add(claimedOn("ok", 100, 40), fixedTimeout(0))
 	first := tryTakeAll(d)
-	if got := byChannel(first); got["ok"] != 8 || got["stall"] != 4 {
-		t.Fatalf("before any attempt ended ran %v; want ok: 8 (its share), stall: 4", got)
+	if got := byChannel(first); got["ok"] != 2 || got["stall"] != 2 {
+		t.Fatalf("before any attempt ended ran %v; want ok: 2, stall: 2 (an eighth each)", got)
 	}
-	for _, c := range first {
-		if c.Channel == "ok" {
-			d.done(c, true, channel.Result{Outcome: channel.Sent, StatusCode: 200}, time.Millisecond)
-		}
-	}
-	// 16 workers, 4 busy on stall, 2 reserved: the fast channel runs 10.
-	if got := byChannel(tryTakeAll(d)); got["ok"] != 10 {
-		t.Fatalf("fast, it ran %v; want ok: 10 (beyond its share of 8, up to the reserve)", got)
+	end(d, first, "ok", 2, sent200, time.Millisecond)
+	// 16 workers, 2 busy on stall, 2 reserved: the fast channel runs 12,
+	// beyond its share of 8.
+	if got := byChannel(tryTakeAll(d)); got["ok"] != 12 {
+		t.Fatalf("fast, it ran %v; want ok: 12", got)
 	}
 }
 
@@ -117,7 +143,7 @@ func TestDispatchBreaker(t *testing.T) {
 	}
 	timeout := channel.Result{Outcome: channel.Transient, Err: "timeout"}
 	for i := 0; i < breakerFailures-1; i++ {
-		if rel := d.done(running[i], true, timeout, time.Second); len(rel) != 0 {
+		if rel, park := d.done(running[i], true, timeout, time.Second); len(rel) != 0 || park != 0 {
 			t.Fatalf("parked after %d failures, want %d", i+1, breakerFailures)
 		}
 	}
@@ -129,8 +155,13 @@ func TestDispatchBreaker(t *testing.T) {
 	d.add(claimedOn("stall", 50, 5), fixedTimeout(0))
 	running = append(running[5:], tryTakeAll(d)...)
 	var rel []release
+	var park time.Duration
 	for i := 0; i < breakerFailures; i++ {
-		rel = append(rel, d.done(running[i], true, timeout, time.Second)...)
+		r, p := d.done(running[i], true, timeout, time.Second)
+		rel, park = append(rel, r...), max(park, p)
+	}
+	if park != parkFirst {
+		t.Fatalf("the breaker opened for %v, want %v", park, parkFirst)
 	}
 	until, ok := d.parked()["stall"]
 	if !ok || until != now.Add(parkFirst) {
@@ -138,6 +169,9 @@ func TestDispatchBreaker(t *testing.T) {
 	}
 	if len(rel) == 0 {
 		t.Fatal("parking released nothing although messages were queued")
+	}
+	if got := strings.Join(d.skip(), ","); got != "stall" {
+		t.Fatalf("while parked, skip = %q, want stall", got)
 	}
 	for _, r := range rel {
 		if !strings.Contains(r.why, "parked") || r.delay < parkFirst*9/10 || r.delay > parkFirst*11/10 {
@@ -149,7 +183,7 @@ func TestDispatchBreaker(t *testing.T) {
 	}
 	// The attempts in flight when it was parked end; they do not count.
 	for _, c := range running[breakerFailures:] {
-		if rel := d.done(c, true, timeout, time.Second); len(rel) != 0 {
+		if rel, park := d.done(c, true, timeout, time.Second); len(rel) != 0 || park != 0 {
 			t.Fatal("an attempt started before the park parked the channel again")
 		}
 	}

@@ -291,6 +291,7 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	token := l.cfg.ID + ":" + strconv.FormatUint(l.claims.Add(1), 36)
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
 	defer cancel()
+	l.queue.SkipChannels(l.dispatch.skip())
 	claimed, err := l.queue.Claim(qctx, token, n, l.cfg.Lease)
 	if err != nil {
 		return 0, err
@@ -307,11 +308,12 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	}
 	released := l.dispatch.add(batch, l.channels.timeout)
 	l.releaseAll(released)
-	if len(released) == len(claimed) {
-		// Only messages of parked or saturated channels: to the claim
-		// loop this is no work, so it backs off instead of spinning on
-		// them (each claim moves them out of the due set).
-		return 0, nil
+	if len(released) > 0 && len(released) == len(claimed) {
+		// Only messages of parked or saturated channels (dispatch.go):
+		// each claim moves them out of the due set, so claiming on finds
+		// the others' messages behind them; a short pause bounds how fast
+		// a large backlog of them is churned through.
+		pause(ctx, l.cfg.PollMin)
 	}
 	if len(claimed) > 0 {
 		l.log.Debug("claimed", "n", len(claimed), "token", token)

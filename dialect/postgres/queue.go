@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -23,6 +24,7 @@ type queue struct {
 	finish   *sql.Stmt
 	channels *sql.Stmt
 	only     []string // claim only these channels' messages; empty: all
+	skip     atomic.Pointer[[]string]
 }
 
 // NewQueue opens the listener's pool and prepares the claim, write-back and
@@ -55,7 +57,11 @@ func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn) (dialect.Queu
 }
 
 func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration) ([]dialect.Claimed, error) {
-	rows, err := q.claim.QueryContext(ctx, n, token, lease.Milliseconds(), pq.Array(q.only))
+	skip := []string{}
+	if p := q.skip.Load(); p != nil {
+		skip = *p
+	}
+	rows, err := q.claim.QueryContext(ctx, n, token, lease.Milliseconds(), pq.Array(q.only), pq.Array(skip))
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
