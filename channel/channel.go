@@ -29,6 +29,9 @@ type Channel struct {
 	Enabled     bool            // disabled channels are not delivered to
 	MaxAttempts int             // attempts before a message goes dead
 	Timeout     time.Duration   // per-attempt timeout
+	// RatePerMinute is the most messages the channel may send per minute,
+	// over all listeners together (package channel/ratelimit); 0 = no limit.
+	RatePerMinute int
 }
 
 // Message is one claimed row of relay.message, as a sender sees it.
@@ -60,6 +63,10 @@ const (
 	// Permanent means retrying cannot help (other 4xx, a redirect, a
 	// malformed message): the message goes dead at once.
 	Permanent
+	// Deferred means the sender did not try: the message waits, pending,
+	// for RetryAfter and its attempt is not counted (a channel over its
+	// rate limit, package channel/ratelimit).
+	Deferred
 )
 
 func (o Outcome) String() string {
@@ -70,6 +77,8 @@ func (o Outcome) String() string {
 		return "transient"
 	case Permanent:
 		return "permanent"
+	case Deferred:
+		return "deferred"
 	}
 	return "unknown"
 }

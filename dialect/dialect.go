@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/channel/ratelimit"
 	"github.com/golang-migrate/migrate/v4/database"
 )
 
@@ -162,6 +163,9 @@ type Queue interface {
 	// due sooner), with last_error reason, without counting an attempt:
 	// the listener parked the channel. It returns how many it postponed.
 	Postpone(ctx context.Context, channel string, d time.Duration, reason string) (int64, error)
+	// Schedule reserves slots of rate-limited channels in
+	// relay.channel_rate (package channel/ratelimit).
+	ratelimit.Schedule
 	// Close releases prepared statements.
 	Close() error
 }

@@ -41,7 +41,8 @@ func ScanCounts(rows *sql.Rows) ([]Count, error) {
 }
 
 // ScanChannels reads relay.channel rows as (code, kind, target, config as
-// text, secret_env (empty when NULL), enabled, max_attempts, timeout_ms).
+// text, secret_env (empty when NULL), enabled, max_attempts, timeout_ms,
+// rate_per_minute (0 when NULL)).
 func ScanChannels(rows *sql.Rows) ([]channel.Channel, error) {
 	defer rows.Close()
 	var out []channel.Channel
@@ -49,7 +50,7 @@ func ScanChannels(rows *sql.Rows) ([]channel.Channel, error) {
 		var c channel.Channel
 		var config string
 		var timeoutMS int64
-		if err := rows.Scan(&c.Code, &c.Kind, &c.Target, &config, &c.SecretEnv, &c.Enabled, &c.MaxAttempts, &timeoutMS); err != nil {
+		if err := rows.Scan(&c.Code, &c.Kind, &c.Target, &config, &c.SecretEnv, &c.Enabled, &c.MaxAttempts, &timeoutMS, &c.RatePerMinute); err != nil {
 			return nil, err
 		}
 		c.Config = json.RawMessage(config)

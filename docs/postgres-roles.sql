@@ -9,8 +9,9 @@
 -- administrator, the rest as the owner. Run it after `dbrelay migrate up`.
 --
 --   relay_host      the host application: calls relay.push (and
---                   relay.enqueue) in its own transactions and reads
---                   relay_api. Nothing else: it cannot read relay.channel
+--                   relay.enqueue) in its own transactions, reads
+--                   relay_api and marks inbox messages read
+--                   (relay.mark_read). Nothing else: it cannot read relay.channel
 --                   (targets, header values, secret names) or
 --                   relay.recipient (addresses), and cannot write
 --                   relay.message, so it cannot forge an outcome.
@@ -48,9 +49,11 @@ GRANT USAGE ON SCHEMA relay_api TO relay_host, relay_listener, relay_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA relay_api TO relay_host, relay_listener, relay_reader;
 GRANT USAGE ON SCHEMA relay TO relay_host, relay_listener;
 
--- The host: push and enqueue, nothing more.
+-- The host: push and enqueue, and mark its inbox messages read (relay.mark_read
+-- sets relay_api.inbox.read_at and nothing else), nothing more.
 GRANT EXECUTE ON PROCEDURE relay.push(text, text, text, text) TO relay_host;
 GRANT EXECUTE ON FUNCTION relay.enqueue(text, text, text, text, text, jsonb, text, text, text) TO relay_host;
+GRANT EXECUTE ON FUNCTION relay.mark_read(text, bigint[]) TO relay_host;
 
 -- The listener: claim and write back, log attempts, keep its idle mark,
 -- read the channels and the schema version. Its hook runner calls
@@ -64,6 +67,8 @@ GRANT SELECT ON relay.channel, relay.schema_migrations TO relay_listener;
 GRANT SELECT, INSERT, UPDATE, DELETE ON relay.listener TO relay_listener;
 GRANT SELECT, UPDATE, DELETE ON relay.hook_run TO relay_listener;
 GRANT SELECT, INSERT, DELETE ON relay.channel_health TO relay_listener;  -- its view of each channel (migration 10)
+-- The rate-limited channels' shared schedule (one row per channel).
+GRANT SELECT, INSERT, UPDATE ON relay.channel_rate TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.run_hooks(integer, bigint, bigint, integer, integer) TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text) TO relay_listener;
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
+	"github.com/dbrelay/dbrelay/channel/ratelimit"
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/secret"
 )
@@ -123,6 +124,9 @@ func (c *channelCache) build(ch channel.Channel) *channelEntry {
 		e.err = fmt.Errorf("this dbrelay has no sender for channel kind %q (channel %q); run a listener that has one", ch.Kind, ch.Code)
 	default:
 		e.sender, e.err = factory(ch, c.cfg.Env)
+		if e.err == nil && ch.RatePerMinute > 0 {
+			e.sender = ratelimit.Wrap(e.sender, ch, c.q)
+		}
 	}
 	e.reason = storedReason(ch.Code, e.err, ok)
 	if e.err != nil {
@@ -171,5 +175,6 @@ func (c *channelCache) recheckDisabled(ctx context.Context, claimed []dialect.Cl
 
 func sameChannel(a, b channel.Channel) bool {
 	return a.Code == b.Code && a.Kind == b.Kind && a.Target == b.Target && bytes.Equal(a.Config, b.Config) &&
-		a.SecretEnv == b.SecretEnv && a.Enabled == b.Enabled && a.MaxAttempts == b.MaxAttempts && a.Timeout == b.Timeout
+		a.SecretEnv == b.SecretEnv && a.Enabled == b.Enabled && a.MaxAttempts == b.MaxAttempts && a.Timeout == b.Timeout &&
+		a.RatePerMinute == b.RatePerMinute
 }

@@ -85,6 +85,13 @@ func (l *Listener) deliver(ctx context.Context, c *dialect.Claimed) finished {
 
 	start := time.Now()
 	res := e.sender.Send(ctx, &c.Message)
+	if res.Outcome == channel.Deferred {
+		// Not attempted (the channel is over its rate limit): the message
+		// waits, pending, and its attempt is given back.
+		l.log.Debug("message deferred", "id", c.ID, "channel", c.Channel, "retry_in", res.RetryAfter, "err", res.Err)
+		return finished{claimed: c, entry: e, Outcome: dialect.Outcome{
+			ID: c.ID, Token: c.Token, Status: dialect.StatusPending, Released: true, RetryIn: res.RetryAfter, Result: res}}
+	}
 	// The response and the error are stored and shown in relay_api: mask
 	// what an endpoint may have echoed of the request's credentials.
 	res.Body, res.Err = channel.RedactCredentials(res.Body), channel.RedactCredentials(res.Err)

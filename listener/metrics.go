@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/dbrelay/dbrelay/channel/inbox"
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -78,7 +79,9 @@ func (m *Metrics) finished(f *finished) {
 	switch {
 	case f.Status == dialect.StatusSent:
 		cm.sent.Inc()
-		cm.latency.Observe(time.Since(f.claimed.CreatedAt).Seconds())
+		if f.entry.ch.Kind != inbox.Kind { // an inbox is no endpoint: nothing to measure
+			cm.latency.Observe(time.Since(f.claimed.CreatedAt).Seconds())
+		}
 	case f.Status == dialect.StatusDead:
 		cm.dead.Inc()
 	case !f.Released:

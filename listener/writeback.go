@@ -80,9 +80,11 @@ func (l *Listener) recordWritten(batch []finished, written []int64) {
 				"id", f.ID, "key", f.claimed.Key, "status", f.Status, "token", f.Token)
 			continue
 		}
-		if f.Status == dialect.StatusPending && !f.Released {
+		if f.Status == dialect.StatusPending && (!f.Released || f.RetryIn > 0) {
 			// A little slack: the retry's due time is the database's now()
 			// plus RetryIn, and the write committed just before this.
+			// Released messages with a RetryIn (postponed, or deferred by a
+			// rate limit) are due again then too.
 			l.noteRetry(now.Add(f.RetryIn + 10*time.Millisecond))
 		}
 		l.cfg.Metrics.finished(f)

@@ -97,14 +97,15 @@ func grantObject(s string) string {
 
 // HostGrantProblems checks what a roles script grants: nothing to public,
 // and to the host and reader roles nothing but the stable views and (host
-// only) EXECUTE on relay.push and relay.enqueue; in particular no
+// only) EXECUTE on relay.push, relay.enqueue and relay.mark_read (which
+// marks the host's inbox messages read, nothing else); in particular no
 // privilege on relay.channel, relay.recipient, relay.settings or
 // relay.message, which hold targets, secret names and addresses, and
 // whose outcomes a host must not forge.
 func HostGrantProblems(name string, grants []Grant, host, reader string) []string {
 	var problems []string
 	allowed := map[string]map[string]bool{
-		host: {"EXECUTE relay.push": true, "EXECUTE relay.enqueue": true, "SELECT SCHEMA::relay_api": true,
+		host: {"EXECUTE relay.push": true, "EXECUTE relay.enqueue": true, "EXECUTE relay.mark_read": true, "SELECT SCHEMA::relay_api": true,
 			"USAGE SCHEMA::relay_api": true, "USAGE SCHEMA::relay": true},
 		reader: {"SELECT SCHEMA::relay_api": true, "USAGE SCHEMA::relay_api": true},
 	}

@@ -218,21 +218,7 @@ func endpointEnable(c *cli.Context, enabled bool) error {
 		return err
 	}
 	defer conn.Close()
-	verb := map[bool]string{true: "enabled", false: "disabled"}[enabled]
-	var missing []string
-	for _, path := range c.Args().Slice() {
-		found, err := in.SetEndpointEnabled(c.Context, conn.DB, path, enabled)
-		if err != nil {
-			return err
-		}
-		if !found {
-			missing = append(missing, path)
-			continue
-		}
-		fmt.Fprintf(c.App.Writer, "%s %s\n", verb, path)
-	}
-	if len(missing) > 0 {
-		return fmt.Errorf("no endpoint %s; 'dbrelay endpoint list' shows them", strings.Join(missing, ", "))
-	}
-	return nil
+	return setEnabledEach(c, enabled, "endpoint", func(path string) (bool, error) {
+		return in.SetEndpointEnabled(c.Context, conn.DB, path, enabled)
+	})
 }

@@ -77,6 +77,7 @@ func newApp() *cli.App {
 			listenCommand(),
 			serveCommand(),
 			endpointCommand(),
+			channelCommand(),
 			mailInCommand(),
 			statusCommand(),
 			retryCommand(),

@@ -62,6 +62,7 @@ func Run(t *testing.T, h Harness) {
 	runListenerSuite(t, h)
 	runFairnessSuite(t, h)
 	runChannelKindsSuite(t, h)
+	runInboxRateSuite(t, h)
 	runInboundSuite(t, h)
 	runMailSuite(t, h)
 	runExtensionSuite(t, h)

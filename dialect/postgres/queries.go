@@ -71,7 +71,8 @@ WITH r AS (
 SELECT id FROM done`
 
 	loadChannels = `
-SELECT code, kind, target, config::text, coalesce(secret_env, ''), enabled, max_attempts, timeout_ms
+SELECT code, kind, target, config::text, coalesce(secret_env, ''), enabled, max_attempts, timeout_ms,
+       coalesce(rate_per_minute, 0)
 FROM relay.channel`
 )
 

@@ -143,7 +143,8 @@ COMMIT TRANSACTION;
 SELECT id FROM @written ORDER BY id;`
 
 	loadChannels = `
-SELECT code, kind, target, config, ISNULL(secret_env, N''), enabled, max_attempts, timeout_ms
+SELECT code, kind, target, config, ISNULL(secret_env, N''), enabled, max_attempts, timeout_ms,
+    ISNULL(rate_per_minute, 0)
 FROM relay.channel`
 
 	// compatibilityLevel is the current database's compatibility level:

@@ -61,7 +61,7 @@ BEGIN
         problem := 'secret_env must be the name of an environment variable (letters, digits and _)';
     ELSIF NEW.kind = 'internal' THEN
         IF NEW.target <> '' THEN
-            problem := 'an internal channel has no target (its messages are read from relay_api.outbox); leave target empty';
+            problem := 'an internal channel has no target (its messages are read from relay_api.inbox); leave target empty';
         ELSIF NEW.config <> '{}'::jsonb THEN
             problem := 'an internal channel has no config; leave it {}';
         ELSIF NEW.secret_env IS NOT NULL THEN

@@ -82,7 +82,7 @@ BEGIN
             )
                 THEN N'secret_env must be the name of an environment variable (letters, digits and _)'
             WHEN i.kind = N'internal' AND i.target <> N''
-                THEN N'an internal channel has no target (its messages are read from relay_api.outbox); leave target empty'
+                THEN N'an internal channel has no target (its messages are read from relay_api.inbox); leave target empty'
             WHEN i.kind = N'internal'
                 AND REPLACE(REPLACE(REPLACE(REPLACE(i.config, N' ', N''), NCHAR(9), N''), NCHAR(10), N''), NCHAR(13), N'')
                 <> N'{}'
