@@ -88,11 +88,22 @@ func (o Outcome) String() string {
 // page's message, small enough that a chatty endpoint cannot bloat the table.
 const MaxResponseBody = 4096
 
+// MaxJSONResponse is how large an endpoint's JSON answer may be and still
+// be kept parsed in relay.message.response_json for relay.on_outcome to act
+// on (an InfoPlus-style messenger answering formData can pass 4 KiB). A
+// larger answer is not kept parsed; its first MaxResponseBody bytes stay
+// in response_body as text.
+const MaxJSONResponse = 64 << 10
+
 // Result is what one attempt produced.
 type Result struct {
 	Outcome    Outcome
-	StatusCode int           // HTTP status (or kind-specific code); 0 when there was no response
-	Body       string        // first MaxResponseBody bytes of the response, valid UTF-8, no NUL
+	StatusCode int    // HTTP status (or kind-specific code); 0 when there was no response
+	Body       string // first MaxResponseBody bytes of the response, valid UTF-8, no NUL
+	// JSON is the response when it was a JSON object or array of at most
+	// MaxJSONResponse bytes, re-encoded so that both databases accept it
+	// (see channel.CleanJSON); "" otherwise.
+	JSON       string
 	Err        string        // why it failed; "" on success
 	RetryAfter time.Duration // the endpoint's Retry-After, 0 when absent
 }

@@ -49,10 +49,12 @@ GRANT USAGE ON SCHEMA relay_api TO relay_host, relay_listener, relay_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA relay_api TO relay_host, relay_listener, relay_reader;
 GRANT USAGE ON SCHEMA relay TO relay_host, relay_listener;
 
--- The host: push and enqueue, and mark its inbox messages read (relay.mark_read
--- sets relay_api.inbox.read_at and nothing else), nothing more.
+-- The host: push, enqueue, raise events (docs/events.md) and mark its inbox
+-- messages read (relay.mark_read sets relay_api.inbox.read_at and nothing
+-- else), nothing more.
 GRANT EXECUTE ON PROCEDURE relay.push(text, text, text, text) TO relay_host;
 GRANT EXECUTE ON FUNCTION relay.enqueue(text, text, text, text, text, jsonb, text, text, text) TO relay_host;
+GRANT EXECUTE ON FUNCTION relay.raise(text, text, jsonb) TO relay_host;
 GRANT EXECUTE ON FUNCTION relay.mark_read(text, bigint[]) TO relay_host;
 
 -- The listener: claim and write back, log attempts, keep its idle mark,
@@ -71,6 +73,9 @@ GRANT SELECT, INSERT, DELETE ON relay.channel_health TO relay_listener;  -- its 
 GRANT SELECT, INSERT, UPDATE ON relay.channel_rate TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.run_hooks(integer, bigint, bigint, integer, integer) TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.on_outcome(bigint, text, text, text, text, text) TO relay_listener;
+-- The periodic ECHO health check (relay.channel.echo_every_s); SECURITY
+-- DEFINER, it needs nothing else.
+GRANT EXECUTE ON FUNCTION relay.echo_due() TO relay_listener;
 
 -- mail-in: store each mail and its attachments (INSERT … RETURNING id and
 -- the duplicate check read id and message_id), call the hook, read the

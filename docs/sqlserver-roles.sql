@@ -41,10 +41,12 @@ CREATE ROLE relay_reader AUTHORIZATION dbo;
 
 GRANT SELECT ON SCHEMA::relay_api TO relay_host, relay_listener, relay_reader;
 
--- The host: push and enqueue, and mark its inbox messages read (relay.mark_read
--- sets relay_api.inbox.read_at and nothing else), nothing more.
+-- The host: push, enqueue, raise events (docs/events.md) and mark its inbox
+-- messages read (relay.mark_read sets relay_api.inbox.read_at and nothing
+-- else), nothing more.
 GRANT EXECUTE ON OBJECT::relay.push TO relay_host;
 GRANT EXECUTE ON OBJECT::relay.enqueue TO relay_host;
+GRANT EXECUTE ON OBJECT::relay.raise TO relay_host;
 GRANT EXECUTE ON OBJECT::relay.mark_read TO relay_host;
 
 -- The listener: claim and write back, retry, status; record attempts; read
@@ -56,6 +58,7 @@ GRANT SELECT, INSERT, DELETE ON OBJECT::relay.channel_health TO relay_listener; 
 GRANT SELECT ON OBJECT::relay.schema_migrations TO relay_listener;
 GRANT EXECUTE ON OBJECT::relay.run_hooks TO relay_listener;  -- the queued outcome hooks, after the write-back
 GRANT SELECT, INSERT, UPDATE ON OBJECT::relay.channel_rate TO relay_listener;  -- rate-limited channels' schedule
+GRANT EXECUTE ON OBJECT::relay.echo_due TO relay_listener;  -- the periodic ECHO health check
 
 -- `dbrelay mail-in` (docs/mail-in.md): stores mails and attachments and
 -- calls the hook itself (no ownership chain covers its own statements).

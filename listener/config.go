@@ -74,6 +74,10 @@ type Config struct {
 	// environment, names starting with secret.Prefix). A channel naming
 	// another variable cannot deliver; its messages wait.
 	Env *secret.Env
+	// EchoCheck is how often the listener looks for channels due an ECHO
+	// health check (relay.channel.echo_every_s; relay.echo_due), default
+	// 15s; negative turns the check off in this listener.
+	EchoCheck time.Duration
 	// Metrics, when set, is updated as messages are claimed and finished.
 	Metrics *Metrics
 	// Channels, when not empty, limits the listener to these channels'
@@ -124,6 +128,7 @@ func (c Config) applyDefaults() Config {
 	defDur(&c.RetryBase, time.Second)
 	defDur(&c.RetryMax, time.Hour)
 	defDur(&c.Grace, 10*time.Second)
+	defDur(&c.EchoCheck, 15*time.Second)
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}

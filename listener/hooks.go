@@ -35,6 +35,11 @@ func (l *Listener) hookLoop(stop <-chan struct{}) {
 		<-ctx.Done()
 		t.Stop()
 	}()
+	// The periodic ECHO health check (echo.go) lives and stops with the
+	// hook runner: both are housekeeping beside the drain.
+	echoDone := make(chan struct{})
+	go func() { defer close(echoDone); l.echoLoop(ctx, stop) }()
+	defer func() { <-echoDone }()
 	sleep := l.cfg.PollMin
 	timer := time.NewTimer(0)
 	defer timer.Stop()

@@ -97,7 +97,8 @@ func grantObject(s string) string {
 
 // HostGrantProblems checks what a roles script grants: nothing to public,
 // and to the host and reader roles nothing but the stable views and (host
-// only) EXECUTE on relay.push, relay.enqueue and relay.mark_read (which
+// only) EXECUTE on relay.push, relay.enqueue, relay.raise (which, like
+// push, routes by tables the host cannot read) and relay.mark_read (which
 // marks the host's inbox messages read, nothing else); in particular no
 // privilege on relay.channel, relay.recipient, relay.settings or
 // relay.message, which hold targets, secret names and addresses, and
@@ -105,7 +106,8 @@ func grantObject(s string) string {
 func HostGrantProblems(name string, grants []Grant, host, reader string) []string {
 	var problems []string
 	allowed := map[string]map[string]bool{
-		host: {"EXECUTE relay.push": true, "EXECUTE relay.enqueue": true, "EXECUTE relay.mark_read": true, "SELECT SCHEMA::relay_api": true,
+		host: {"EXECUTE relay.push": true, "EXECUTE relay.enqueue": true, "EXECUTE relay.raise": true,
+			"EXECUTE relay.mark_read": true, "SELECT SCHEMA::relay_api": true,
 			"USAGE SCHEMA::relay_api": true, "USAGE SCHEMA::relay": true},
 		reader: {"SELECT SCHEMA::relay_api": true, "USAGE SCHEMA::relay_api": true},
 	}
@@ -119,7 +121,7 @@ func HostGrantProblems(name string, grants []Grant, host, reader string) []strin
 				continue
 			}
 			if !ok[g.Privileges+" "+g.Object] {
-				problems = append(problems, fmt.Sprintf("%s: GRANT %s ON %s TO %s: that role may only push and read relay_api", name, g.Privileges, g.Object, r))
+				problems = append(problems, fmt.Sprintf("%s: GRANT %s ON %s TO %s: that role may only push, raise and read relay_api", name, g.Privileges, g.Object, r))
 			}
 		}
 	}

@@ -148,7 +148,7 @@ func TestRoutinesRevokedFromPublic(t *testing.T) {
 	}
 }
 
-// The roles scripts grant the host only push, enqueue, mark_read and
+// The roles scripts grant the host only push, enqueue, raise, mark_read and
 // relay_api, the reader only relay_api, and public nothing.
 func TestRolesScripts(t *testing.T) {
 	for _, c := range []struct {
@@ -172,8 +172,8 @@ func TestRolesScripts(t *testing.T) {
 				}
 			}
 		}
-		if hostGrants != 3 {
-			t.Errorf("%s: relay_host has %d EXECUTE grants, want relay.push, relay.enqueue and relay.mark_read", c.file, hostGrants)
+		if hostGrants != 4 {
+			t.Errorf("%s: relay_host has %d EXECUTE grants, want relay.push, relay.enqueue, relay.raise and relay.mark_read", c.file, hostGrants)
 		}
 	}
 	md, err := os.ReadFile(filepath.Join(repoRoot, "docs/sqlserver.md"))

@@ -113,6 +113,18 @@ func (s *Sender) renderHeaders(h http.Header, m *channel.Message) error {
 
 // mask hides every credential the channel sent, the current OAuth2 token
 // included, in text stored from the endpoint's answer.
+// maskJSON masks a JSON answer as mask does its text; should masking have
+// broken the JSON (a secret spanning its syntax), none is kept.
+func (s *Sender) maskJSON(js string) string {
+	if js == "" {
+		return ""
+	}
+	if m := s.mask(js); m != js {
+		return channel.CleanJSON([]byte(m))
+	}
+	return js
+}
+
 func (s *Sender) mask(text string) string {
 	if s.tokens != nil {
 		text = channel.MaskValues(text, []string{s.tokens.Current()})

@@ -120,6 +120,7 @@ func (s *Sender) Send(ctx context.Context, m *channel.Message) channel.Result {
 	}
 	r := classify(resp)
 	r.Body = s.mask(r.Body)
+	r.JSON = s.maskJSON(r.JSON)
 	return r
 }
 
@@ -131,7 +132,11 @@ func permanent(msg string) channel.Result {
 // closing it.
 func classify(resp *http.Response) channel.Result {
 	code := resp.StatusCode
-	r := channel.Result{StatusCode: code, Body: readBody(resp.Body)}
+	r := channel.Result{StatusCode: code}
+	r.Body, r.JSON = readBody(resp.Body)
+	// Stored and shown in relay_api like Body, which the listener
+	// redacts: redacted here, as JSON, for every kind that uses classify.
+	r.JSON = channel.RedactJSON(r.JSON)
 	switch {
 	case code >= 200 && code <= 299:
 		r.Outcome = channel.Sent
@@ -290,20 +295,60 @@ func describeError(err error) string {
 
 var responseBufs = sync.Pool{New: func() any { return new([channel.MaxResponseBody]byte) }}
 
-// readBody returns the cleaned first MaxResponseBody bytes of body, then
-// drains up to maxDrain more and closes it so the connection goes back to
-// the pool instead of being torn down.
-func readBody(body io.ReadCloser) string {
+// readBody returns the cleaned first MaxResponseBody bytes of body and,
+// when the body is a JSON object or array (its first byte that is not
+// white space is { or [, whatever the Content-Type says) of at most
+// MaxJSONResponse bytes, the whole of it as channel.CleanJSON makes it.
+// Then it drains up to maxDrain more and closes body so the connection goes
+// back to the pool instead of being torn down.
+func readBody(body io.ReadCloser) (text, js string) {
 	p := responseBufs.Get().(*[channel.MaxResponseBody]byte)
 	n, err := io.ReadFull(body, p[:])
 	full := err == nil
-	s := cleanBody(p[:n], full)
+	if looksJSON(p[:n]) {
+		if !full {
+			js = channel.CleanJSON(p[:n])
+		} else {
+			all := make([]byte, n, 2*n)
+			copy(all, p[:n])
+			all, _ = readUpTo(body, all, channel.MaxJSONResponse+1)
+			if len(all) <= channel.MaxJSONResponse {
+				js = channel.CleanJSON(all)
+			}
+		}
+	}
+	text = cleanBody(p[:n], full)
 	responseBufs.Put(p)
 	if full {
 		io.CopyN(io.Discard, body, maxDrain)
 	}
 	body.Close()
-	return s
+	return text, js
+}
+
+// looksJSON reports whether b starts, after white space, like a JSON
+// object or array.
+func looksJSON(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	return len(b) > 0 && (b[0] == '{' || b[0] == '[')
+}
+
+// readUpTo appends r's bytes to b until b holds max bytes or r ends.
+func readUpTo(r io.Reader, b []byte, max int) ([]byte, error) {
+	for len(b) < max {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):min(cap(b), max)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // cleanBody makes b storable in a PostgreSQL text column: valid UTF-8 (bad

@@ -78,6 +78,7 @@ func newApp() *cli.App {
 			serveCommand(),
 			endpointCommand(),
 			channelCommand(),
+			subscriptionCommand(),
 			mailInCommand(),
 			statusCommand(),
 			retryCommand(),

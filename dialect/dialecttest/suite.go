@@ -42,7 +42,13 @@ type Harness interface {
 	// object depending on a dbrelay object, which stops migrate down),
 	// "requires migration" (an up migration declaring that relay.on_outcome
 	// gains a parameter note) and "hook with note" (the object file of
-	// relay.on_outcome with that parameter).
+	// relay.on_outcome with that parameter). The events suite (events.go)
+	// adds "raise" (relay.raise with event, ref and payload as parameters
+	// 1-3, yielding the event's id as its only row), "response hook"
+	// (relay.on_outcome writing "<message id> <answer's prompt>" into
+	// host_log, "json" when the answer has no prompt, "no json" when it is
+	// not JSON) and "example approve" (the worked example's approve, with
+	// approval id and approver as parameters 1-2).
 	SQL(name string) string
 }
 
@@ -66,6 +72,7 @@ func Run(t *testing.T, h Harness) {
 	runInboundSuite(t, h)
 	runMailSuite(t, h)
 	runExtensionSuite(t, h)
+	runEventsSuite(t, h)
 }
 
 // db wraps a connection with ?-placeholder helpers for test set-up.

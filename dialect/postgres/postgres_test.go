@@ -235,6 +235,16 @@ BEGIN
     INSERT INTO public.host_log (note) VALUES (on_outcome.status || ' ' || on_outcome.message_id);
 END $$`,
 		"host dependent": `CREATE VIEW public.host_outbox AS SELECT id FROM relay_api.outbox`,
+		"raise":          `SELECT relay.raise($1, $2, $3)`,
+		"response hook": `CREATE OR REPLACE PROCEDURE relay.on_outcome(message_id bigint, status text, channel text, receiver text, event text, ref text)
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.host_log (note)
+    SELECT on_outcome.message_id || ' ' || CASE WHEN m.response_json IS NULL THEN 'no json'
+                                               ELSE coalesce(m.response_json ->> 'prompt', 'json') END
+    FROM relay.message m WHERE m.id = on_outcome.message_id;
+END $$`,
+		"example approve": `SELECT public.approve($1, $2)`,
 		"requires migration": `-- A newer dbrelay's migration (test): relay.on_outcome gains a parameter.
 -- dbrelay:requires relay.on_outcome(message_id, status, channel, receiver, event, ref, note): add the parameter note text DEFAULT NULL after ref
 DROP PROCEDURE IF EXISTS relay.on_outcome(bigint, text, text, text, text, text);

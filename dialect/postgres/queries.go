@@ -45,9 +45,9 @@ RETURNING m.id, m.key::text, m.event, m.sender, m.receiver, m.address, m.channel
 WITH r AS (
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::boolean[],
                          $6::integer[], $7::timestamptz[], $8::integer[], $9::text[],
-                         $10::integer[], $11::text[], $12::text[])
+                         $10::integer[], $11::text[], $12::text[], $13::text[])
         AS r(id, token, status, retry_ms, released, attempt, started_at, duration_ms, outcome,
-             response_code, error, response_body)
+             response_code, error, response_body, response_json)
 ), done AS (
     UPDATE relay.message m
     SET status = r.status,
@@ -58,7 +58,8 @@ WITH r AS (
         sent_at = CASE WHEN r.status = 'sent' THEN now() END,
         last_error = CASE WHEN r.status = 'sent' THEN NULL ELSE coalesce(nullif(r.error, ''), m.last_error) END,
         response_code = CASE WHEN r.released THEN m.response_code ELSE nullif(r.response_code, 0) END,
-        response_body = CASE WHEN r.released THEN m.response_body ELSE r.response_body END
+        response_body = CASE WHEN r.released THEN m.response_body ELSE r.response_body END,
+        response_json = CASE WHEN r.released THEN m.response_json ELSE nullif(r.response_json, '')::jsonb END
     FROM r
     WHERE m.id = r.id AND m.locked_by = r.token
     RETURNING m.id

@@ -98,6 +98,7 @@ func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]int64, er
 		codes     = make([]int64, n)
 		errs      = make([]string, n)
 		bodies    = make([]string, n)
+		jsons     = make([]string, n) // channel.CleanJSON's, "" = none
 	)
 	for i, o := range outs {
 		ids[i], tokens[i], statuses[i] = o.ID, o.Token, o.Status
@@ -106,10 +107,11 @@ func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]int64, er
 		durations[i] = o.Duration.Milliseconds()
 		outcomes[i] = o.Result.Outcome.String()
 		codes[i], errs[i], bodies[i] = int64(o.Result.StatusCode), o.Result.Err, o.Result.Body
+		jsons[i] = o.Result.JSON
 	}
 	rows, err := q.finish.QueryContext(ctx, pq.Array(ids), pq.Array(tokens), pq.Array(statuses),
 		pq.Array(retryMS), pq.Array(released), pq.Array(attempts), pq.Array(started),
-		pq.Array(durations), pq.Array(outcomes), pq.Array(codes), pq.Array(errs), pq.Array(bodies))
+		pq.Array(durations), pq.Array(outcomes), pq.Array(codes), pq.Array(errs), pq.Array(bodies), pq.Array(jsons))
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}

@@ -100,13 +100,14 @@ DECLARE @r TABLE (
     outcome nvarchar(16) NOT NULL,
     response_code int NOT NULL,
     error nvarchar(max) NOT NULL,
-    response_body nvarchar(max) NOT NULL
+    response_body nvarchar(max) NOT NULL,
+    response_json nvarchar(max) NULL
 );
 DECLARE @written TABLE (id bigint NOT NULL);
 INSERT INTO @r (id, token, status, retry_ms, released, attempt, started_at, duration_ms, outcome,
-                response_code, error, response_body)
+                response_code, error, response_body, response_json)
 SELECT j.id, j.token, j.status, j.retry_ms, j.released, j.attempt, j.started_at, j.duration_ms,
-       j.outcome, j.response_code, j.error, j.response_body
+       j.outcome, j.response_code, j.error, j.response_body, j.response_json
 FROM OPENJSON(@p1) WITH (
     id bigint '$.id',
     token nvarchar(200) '$.token',
@@ -119,7 +120,8 @@ FROM OPENJSON(@p1) WITH (
     outcome nvarchar(16) '$.outcome',
     response_code int '$.response_code',
     error nvarchar(max) '$.error',
-    response_body nvarchar(max) '$.response_body'
+    response_body nvarchar(max) '$.response_body',
+    response_json nvarchar(max) '$.response_json'
 ) AS j;
 BEGIN TRANSACTION;
 UPDATE m
@@ -131,7 +133,9 @@ SET status = r.status,
     sent_at = CASE WHEN r.status = N'sent' THEN SYSUTCDATETIME() END,
     last_error = CASE WHEN r.status = N'sent' THEN NULL ELSE COALESCE(NULLIF(r.error, N''), m.last_error) END,
     response_code = CASE WHEN r.released = 1 THEN m.response_code ELSE NULLIF(r.response_code, 0) END,
-    response_body = CASE WHEN r.released = 1 THEN m.response_body ELSE r.response_body END
+    response_body = CASE WHEN r.released = 1 THEN m.response_body ELSE r.response_body END,
+    response_json = CASE WHEN r.released = 1 THEN m.response_json
+                         WHEN ISJSON(r.response_json) > 0 THEN r.response_json END
 OUTPUT inserted.id INTO @written (id)
 FROM relay.message AS m
 INNER JOIN @r AS r ON m.id = r.id AND m.locked_by = r.token COLLATE Latin1_General_100_BIN2;

@@ -119,6 +119,7 @@ type outcomeRow struct {
 	ResponseCode int    `json:"response_code"`
 	Error        string `json:"error"`
 	ResponseBody string `json:"response_body"`
+	ResponseJSON string `json:"response_json,omitempty"` // channel.CleanJSON's; absent = none
 }
 
 // datetime2Layout formats a UTC time as datetime2(6) reads it.
@@ -139,7 +140,7 @@ func (q *queue) Finish(ctx context.Context, outs []dialect.Outcome) ([]int64, er
 			ID: o.ID, Token: o.Token, Status: o.Status, RetryMS: milliseconds(o.RetryIn), Released: o.Released,
 			Attempt: o.Attempt, StartedAt: started.UTC().Format(datetime2Layout), DurationMS: milliseconds(o.Duration),
 			Outcome: o.Result.Outcome.String(), ResponseCode: o.Result.StatusCode, Error: o.Result.Err,
-			ResponseBody: o.Result.Body,
+			ResponseBody: o.Result.Body, ResponseJSON: o.Result.JSON,
 		}
 	}
 	payload, err := json.Marshal(batch)

@@ -333,7 +333,22 @@ BEGIN
     SET NOCOUNT ON;
     INSERT INTO dbo.host_log (note) VALUES (@status + N' ' + CONVERT(nvarchar(20), @message_id));
 END;`,
-		"host dependent": `CREATE TABLE dbo.host_ref (message_id bigint NOT NULL CONSTRAINT host_ref_message_fkey REFERENCES relay.message (id))`,
+		"raise": `DECLARE @id bigint;
+EXEC relay.raise @Event = @p1, @Ref = @p2, @Payload = @p3, @Id = @id OUTPUT;
+SELECT @id;`,
+		"response hook": `CREATE OR ALTER PROCEDURE relay.on_outcome
+    @message_id bigint, @status nvarchar(16), @channel nvarchar(100), @receiver nvarchar(200),
+    @event nvarchar(100), @ref nvarchar(200)
+AS
+BEGIN
+    SET NOCOUNT ON;
+    INSERT INTO dbo.host_log (note)
+    SELECT CONVERT(nvarchar(20), @message_id) + N' '
+        + CASE WHEN m.response_json IS NULL THEN N'no json' ELSE ISNULL(JSON_VALUE(m.response_json, '$.prompt'), N'json') END
+    FROM relay.message AS m WHERE m.id = @message_id;
+END;`,
+		"example approve": `EXEC dbo.approve @approval_id = @p1, @approver = @p2`,
+		"host dependent":  `CREATE TABLE dbo.host_ref (message_id bigint NOT NULL CONSTRAINT host_ref_message_fkey REFERENCES relay.message (id))`,
 		"requires migration": `-- A newer dbrelay's migration (test): relay.on_outcome gains a parameter.
 -- dbrelay:requires relay.on_outcome(@message_id, @status, @channel, @receiver, @event, @ref, @note): add the parameter @note nvarchar(200) = NULL after @ref
 SELECT 1;
