@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,6 +116,30 @@ func (c *channelCache) get(code string) *channelEntry {
 	}
 	c.stale.Store(true)
 	return nil
+}
+
+// checkKnown reports the first of codes that is not a row of relay.channel.
+func (c *channelCache) checkKnown(codes []string) error {
+	entries := *c.entries.Load()
+	for _, code := range codes {
+		if entries[code] == nil {
+			known := make([]string, 0, len(entries))
+			for k := range entries {
+				known = append(known, k)
+			}
+			sort.Strings(known)
+			return fmt.Errorf("channels: %q is not a channel of relay.channel (channels: %s)", code, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// timeout is a channel's per-attempt timeout (0 when it is not known).
+func (c *channelCache) timeout(code string) time.Duration {
+	if e := (*c.entries.Load())[code]; e != nil {
+		return e.ch.Timeout
+	}
+	return 0
 }
 
 // maybeReload re-reads relay.channel when asked to or every reloadEvery.

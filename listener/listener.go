@@ -41,7 +41,7 @@ type Listener struct {
 	log   *slog.Logger
 
 	channels *channelCache
-	work     chan *dialect.Claimed
+	dispatch *dispatcher // claimed messages, per channel, for the workers (dispatch.go)
 	outcomes chan finished
 	slots    chan struct{} // one token per message held; capacity Workers+BatchSize
 	freed    chan struct{} // signalled when slots are released
@@ -83,22 +83,28 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 	if err != nil {
 		return nil, err
 	}
+	q.OnlyChannels(cfg.Channels)
 	capacity := cfg.Workers + cfg.BatchSize
 	l := &Listener{
 		cfg:      cfg,
 		conn:     conn,
 		queue:    q,
 		log:      cfg.Logger.With("listener", cfg.ID),
-		work:     make(chan *dialect.Claimed, capacity),
+		dispatch: newDispatcher(cfg.Workers),
 		outcomes: make(chan finished, capacity),
 		slots:    make(chan struct{}, capacity),
 		freed:    make(chan struct{}, 1),
 		stopping: make(chan struct{}),
 	}
 	l.channels = newChannelCache(q, cfg, l.log)
+	cfg.Metrics.watch(conn, l)
 	if err := l.channels.reload(ctx); err != nil {
 		q.Close()
 		return nil, err
+	}
+	if err := l.channels.checkKnown(cfg.Channels); err != nil {
+		q.Close()
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	if n, ok := conn.Dialect.(dialect.Notifying); ok && !cfg.NoNotify {
 		if l.waker, err = n.Listen(ctx, conn, cfg.ID, l.log); err != nil {
@@ -143,6 +149,10 @@ func (l *Listener) Run(ctx context.Context) error {
 	// write-back (hooks.go).
 	stopHooks, hooksDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(hooksDone); l.hookLoop(stopHooks) }()
+	// Channel health goes to relay.channel_health (health.go).
+	stopHealth, healthDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(healthDone); l.healthLoop(stopHealth) }()
+	defer func() { close(stopHealth); <-healthDone }()
 	claimed := make(chan struct{})
 	go func() { defer close(claimed); l.claimLoop(ctx) }()
 
@@ -158,7 +168,7 @@ func (l *Listener) Run(ctx context.Context) error {
 	<-claimed
 	// No more claims. Workers release what they have not started (they
 	// see ctx done) and finish what is in flight.
-	close(l.work)
+	l.dispatch.close()
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
 	select {
@@ -310,18 +320,29 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	token := l.cfg.ID + ":" + strconv.FormatUint(l.claims.Add(1), 36)
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
 	defer cancel()
+	l.queue.SkipChannels(l.dispatch.skip())
 	claimed, err := l.queue.Claim(qctx, token, n, l.cfg.Lease)
 	if err != nil {
 		return 0, err
 	}
 	l.channels.recheck(qctx, claimed)
+	batch := make([]*dialect.Claimed, len(claimed))
 	for i := range claimed {
 		c := &claimed[i]
 		l.slots <- struct{}{} // never blocks: n ≤ free slots
 		if e := l.channels.get(c.Channel); e != nil && e.metrics != nil {
 			e.metrics.claimed.Inc()
 		}
-		l.work <- c
+		batch[i] = c
+	}
+	released := l.dispatch.add(batch, l.channels.timeout)
+	l.releaseAll(released)
+	if len(released) > 0 && len(released) == len(claimed) {
+		// Only messages of parked or saturated channels (dispatch.go):
+		// each claim moves them out of the due set, so claiming on finds
+		// the others' messages behind them; a short pause bounds how fast
+		// a large backlog of them is churned through.
+		pause(ctx, l.cfg.PollMin)
 	}
 	if len(claimed) > 0 {
 		l.log.Debug("claimed", "n", len(claimed), "token", token)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel/email"
@@ -45,6 +46,7 @@ func listenCommand() *cli.Command {
 			&cli.StringFlag{Name: "id", EnvVars: []string{"DBRELAY_LISTENER_ID"}, Usage: "this listener's name in locked_by and logs (default host:pid:random)"},
 			&cli.StringFlag{Name: "http", EnvVars: []string{"DBRELAY_HTTP"}, Usage: "serve /metrics, /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:9187)"},
 			&cli.BoolFlag{Name: "pprof", EnvVars: []string{"DBRELAY_PPROF"}, Usage: "also serve Go's profiler under /debug/pprof/ on --http (keep that address private; /debug/pprof/cmdline is not served)"},
+			&cli.StringSliceFlag{Name: "channels", EnvVars: []string{"DBRELAY_CHANNELS"}, Usage: "deliver only the messages of channels `CODE[,CODE]` (default: every channel); others are left to other listeners"},
 			&cli.StringSliceFlag{Name: "allow-secret-env", EnvVars: []string{"DBRELAY_ALLOW_SECRET_ENV"}, Usage: "let channels read the secret environment variables `NAME[,NAME]` besides those starting with " + secret.Prefix},
 		), logFlags()...),
 		OnUsageError: onUsageError,
@@ -166,6 +168,7 @@ func listen(c *cli.Context) error {
 		Senders:      senders.Default(c.Int("workers"), senders.Email(email.Options{Store: dialect.AttachmentSource(conn)})),
 		Env:          env,
 		Metrics:      listener.NewMetrics(reg, conn),
+		Channels:     trimAll(c.StringSlice("channels")),
 	}
 	l, err := listener.New(c.Context, conn, cfg)
 	if errors.Is(err, listener.ErrConfig) {
@@ -189,6 +192,15 @@ func listen(c *cli.Context) error {
 		debug.SetGCPercent(400)
 	}
 	return l.Run(c.Context)
+}
+
+// trimAll trims the spaces around each of a list flag's values ("a, b").
+func trimAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strings.TrimSpace(s)
+	}
+	return out
 }
 
 // newRegistry is a Prometheus registry with the Go runtime's and the

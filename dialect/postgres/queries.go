@@ -12,11 +12,15 @@ const (
 	// "lease expired" are one predicate on one partial index: a listener
 	// that dies leaves rows that become due again when the lease ends.
 	// attempts counts claims, so a message that kills its listener every
-	// time still goes dead after max_attempts.
+	// time still goes dead after max_attempts. $4 limits the claim to some
+	// channels (listen --channels; empty or NULL means all), $5 leaves out
+	// channels the listener cannot run now (parked or saturated).
 	claimDue = `
 WITH due AS (
     SELECT id FROM relay.message
     WHERE next_attempt_at <= now()
+      AND (coalesce(cardinality($4::text[]), 0) = 0 OR channel = ANY ($4::text[]))
+      AND channel <> ALL (coalesce($5::text[], '{}'))
     ORDER BY next_attempt_at
     LIMIT $1
     FOR UPDATE SKIP LOCKED

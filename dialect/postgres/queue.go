@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -22,6 +23,8 @@ type queue struct {
 	claim    *sql.Stmt
 	finish   *sql.Stmt
 	channels *sql.Stmt
+	only     []string // claim only these channels' messages; empty: all
+	skip     atomic.Pointer[[]string]
 }
 
 // NewQueue opens the listener's pool and prepares the claim, write-back and
@@ -53,7 +56,11 @@ func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn) (dialect.Queu
 }
 
 func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration) ([]dialect.Claimed, error) {
-	rows, err := q.claim.QueryContext(ctx, n, token, lease.Milliseconds())
+	skip := []string{}
+	if p := q.skip.Load(); p != nil {
+		skip = *p
+	}
+	rows, err := q.claim.QueryContext(ctx, n, token, lease.Milliseconds(), pq.Array(q.only), pq.Array(skip))
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
@@ -119,6 +126,8 @@ func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {
 	chans, err := dialect.ScanChannels(rows)
 	return chans, q.d.Explain(err)
 }
+
+func (q *queue) OnlyChannels(codes []string) { q.only = append([]string{}, codes...) }
 
 func (q *queue) Close() error {
 	for _, st := range []*sql.Stmt{q.claim, q.finish, q.channels} {
