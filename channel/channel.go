@@ -113,6 +113,13 @@ type Result struct {
 
 // Sender delivers messages through one channel. Implementations must be safe
 // for concurrent use: the listener calls Send from many workers at once.
+//
+// A Sender that holds resources (connections, goroutines, files) also
+// implements io.Closer. The listener calls Close exactly once, after the
+// last Send on it has returned and never concurrently with one: when its
+// channel's row changes (a new Sender is built) or is deleted, and when the
+// listener stops. Close should finish within a second or two (a stopping
+// listener waits at most 2 s for all its senders).
 type Sender interface {
 	Send(ctx context.Context, m *Message) Result
 }

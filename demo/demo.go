@@ -3,11 +3,20 @@
 // channels and receivers registered as rows, messages pushed through
 // relay.push, the listener delivering them (one endpoint failing, so a retry
 // and a dead letter show), and relay_api.outbox at the end.
+//
+// On a database given by URL, which may have a queue of its own, the demo
+// touches only what it created: its channels and receivers carry a name of
+// this run's own (demo-<random>-…), its listener claims only their messages
+// (listener.Config.Channels), its receiver without a preference is routed
+// to its own inbox channel rather than through the database's default
+// channel, and everything it wrote is removed at the end.
 package demo
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -87,17 +96,22 @@ func Run(ctx context.Context, opts Options) error {
 	defer rcv.Close()
 	say("== sample webhook receiver on %s: /crm answers 200, /sms 503 once then 200, /erp always 503", rcv.url)
 
-	if err := register(ctx, conn, rcv.url, say); err != nil {
+	shared := opts.DatabaseURL != ""
+	names, err := newNames(shared)
+	if err != nil {
 		return err
 	}
-	defer cleanup(conn, opts.DatabaseURL != "")
+	defer cleanup(conn, names, shared, say)
+	if err := register(ctx, conn, rcv.url, names, shared, say); err != nil {
+		return err
+	}
 
-	ids, err := pushSamples(ctx, conn, say)
+	ids, err := pushSamples(ctx, conn, names, say)
 	if err != nil {
 		return err
 	}
 
-	say("== dbrelay listen (retry after 200ms, doubling; max_attempts of demo-erp is 3)")
+	say("== dbrelay listen --channels %s (retry after 200ms, doubling; max_attempts of %s is 3)", strings.Join(names.channels(), ","), names.erp)
 	var mu sync.Mutex
 	cfg := listener.Config{
 		Workers:      4,
@@ -107,6 +121,7 @@ func Run(ctx context.Context, opts Options) error {
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Senders:      senders.Default(4),
 		Env:          secret.FromMap(map[string]string{"DBRELAY_SECRET_DEMO": signingKey}),
+		Channels:     names.channels(),
 		Observe: func(a listener.Attempt) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -155,35 +170,81 @@ func describe(a listener.Attempt) string {
 	}
 }
 
-// register inserts the demo's channels, receivers and default channel. On
-// an existing database everything is prefixed demo- and removed at the end.
-func register(ctx context.Context, conn *dialect.Conn, base string, say func(string, ...any)) error {
+// names are the demo's channels and receivers. On a private server they
+// are plain (demo-crm); on a shared database they carry a random tag of
+// this run (demo-3f9a1c-crm), so that they cannot collide with the
+// database's own rows, nor with another demo's, and cleanup removes
+// exactly them.
+type names struct {
+	crm, sms, erp, inbox   string
+	zhangsan, lisi, wangwu string
+}
+
+func newNames(shared bool) (names, error) {
+	p := "demo-"
+	if shared {
+		b := make([]byte, 3)
+		if _, err := rand.Read(b); err != nil {
+			return names{}, err
+		}
+		p += hex.EncodeToString(b) + "-"
+	}
+	return names{crm: p + "crm", sms: p + "sms", erp: p + "erp", inbox: p + "inbox",
+		zhangsan: p + "zhangsan", lisi: p + "lisi", wangwu: p + "wangwu"}, nil
+}
+
+func (n names) channels() []string  { return []string{n.crm, n.sms, n.erp, n.inbox} }
+func (n names) receivers() []string { return []string{n.zhangsan, n.lisi, n.wangwu} }
+
+// register inserts the demo's channels and receivers. On a private server
+// the inbox channel is the default one, so that the receiver without a
+// preference shows routing by default; on a shared database the demo
+// leaves the default channel alone and gives that receiver a preference
+// for its inbox instead.
+func register(ctx context.Context, conn *dialect.Conn, base string, n names, shared bool, say func(string, ...any)) error {
 	stmts := []struct {
 		sql  string
 		args []any
 	}{
-		{`INSERT INTO relay.channel (code, kind, target, secret_env) VALUES ('demo-crm', 'webhook', $1, 'DBRELAY_SECRET_DEMO')`, []any{base + "/crm"}},
-		{`INSERT INTO relay.channel (code, kind, target, secret_env) VALUES ('demo-sms', 'webhook', $1, 'DBRELAY_SECRET_DEMO')`, []any{base + "/sms"}},
-		{`INSERT INTO relay.channel (code, kind, target, max_attempts) VALUES ('demo-erp', 'webhook', $1, 3)`, []any{base + "/erp"}},
-		{`INSERT INTO relay.channel (code, kind) VALUES ('demo-inbox', 'internal')`, nil},
-		{`INSERT INTO relay.recipient (receiver, channel, address) VALUES ('demo-zhangsan', 'demo-crm', 'u1001'), ('demo-zhangsan', 'demo-sms', '+8613800000001'), ('demo-lisi', 'demo-erp', 'E-2002')`, nil},
-		{`UPDATE relay.settings SET default_channel = 'demo-inbox' WHERE default_channel IS NULL`, nil},
+		{`INSERT INTO relay.channel (code, kind, target, secret_env) VALUES ($1, 'webhook', $2, 'DBRELAY_SECRET_DEMO')`, []any{n.crm, base + "/crm"}},
+		{`INSERT INTO relay.channel (code, kind, target, secret_env) VALUES ($1, 'webhook', $2, 'DBRELAY_SECRET_DEMO')`, []any{n.sms, base + "/sms"}},
+		{`INSERT INTO relay.channel (code, kind, target, max_attempts) VALUES ($1, 'webhook', $2, 3)`, []any{n.erp, base + "/erp"}},
+		{`INSERT INTO relay.channel (code, kind) VALUES ($1, 'internal')`, []any{n.inbox}},
+		{`INSERT INTO relay.recipient (receiver, channel, address) VALUES ($1, $2, 'u1001'), ($1, $3, '+8613800000001'), ($4, $5, 'E-2002')`,
+			[]any{n.zhangsan, n.crm, n.sms, n.lisi, n.erp}},
+	}
+	if shared {
+		stmts = append(stmts, struct {
+			sql  string
+			args []any
+		}{`INSERT INTO relay.recipient (receiver, channel, address) VALUES ($1, $2, '')`, []any{n.wangwu, n.inbox}})
+	} else {
+		stmts = append(stmts, struct {
+			sql  string
+			args []any
+		}{`UPDATE relay.settings SET default_channel = $1 WHERE default_channel IS NULL`, []any{n.inbox}})
 	}
 	for _, s := range stmts {
 		if _, err := conn.DB.ExecContext(ctx, s.sql, s.args...); err != nil {
-			return fmt.Errorf("register the demo's channels (is this database used by an earlier demo? run 'dbrelay migrate down' on a scratch database): %w", conn.Dialect.Explain(err))
+			return fmt.Errorf("register the demo's channels: %w", conn.Dialect.Explain(err))
 		}
 	}
-	say("== channels: demo-crm, demo-sms (webhooks, signed), demo-erp (webhook, max_attempts 3), demo-inbox (internal, the default)")
-	say("   demo-zhangsan prefers demo-crm and demo-sms; demo-lisi prefers demo-erp; demo-wangwu has no preference")
+	say("== channels: %s, %s (webhooks, signed), %s (webhook, max_attempts 3), %s (internal)", n.crm, n.sms, n.erp, n.inbox)
+	if shared {
+		say("   %s prefers %s and %s; %s prefers %s; %s prefers %s (your default channel is left alone)",
+			n.zhangsan, n.crm, n.sms, n.lisi, n.erp, n.wangwu, n.inbox)
+	} else {
+		say("   %s prefers %s and %s; %s prefers %s; %s has no preference: the default channel, %s",
+			n.zhangsan, n.crm, n.sms, n.lisi, n.erp, n.wangwu, n.inbox)
+	}
 	return nil
 }
 
-func pushSamples(ctx context.Context, conn *dialect.Conn, say func(string, ...any)) ([]int64, error) {
+func pushSamples(ctx context.Context, conn *dialect.Conn, n names, say func(string, ...any)) ([]int64, error) {
 	var all []int64
 	for _, p := range [][4]string{
-		{"ccflow", "demo-zhangsan, demo-lisi; demo-wangwu", "请审批：差旅报销单 #2026-001", "张三提交了差旅报销，金额 ¥3,280.00，请在 OA 中审批。"},
-		{"ccflow", "demo-zhangsan", "Step done: purchase request #77 approved", "ACTION_DONE by 王经理 at step 2"},
+		{"ccflow", n.zhangsan + ", " + n.lisi + "; " + n.wangwu, "请审批：差旅报销单 #2026-001", "张三提交了差旅报销，金额 ¥3,280.00，请在 OA 中审批。"},
+		{"ccflow", n.zhangsan, "Step done: purchase request #77 approved", "ACTION_DONE by 王经理 at step 2"},
 	} {
 		ids, err := conn.Dialect.Push(ctx, conn.DB, p[0], p[1], p[2], p[3])
 		if err != nil {
@@ -240,21 +301,32 @@ func printOutbox(ctx context.Context, db *sql.DB, ids []int64, out io.Writer) er
 	return rows.Err()
 }
 
-// cleanup removes the demo's rows from a database that is not the demo's
-// own; a private server is thrown away whole.
-func cleanup(conn *dialect.Conn, shared bool) {
+// cleanup removes what the demo wrote into a database that is not the
+// demo's own, by the names of this run (a private server is thrown away
+// whole): its messages with their attempts and queued hook runs, its
+// receivers' preferences, its channels. It says so when a statement fails,
+// naming what is left.
+func cleanup(conn *dialect.Conn, n names, shared bool, say func(string, ...any)) {
 	if !shared {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	for _, q := range []string{
-		`DELETE FROM relay.message WHERE channel LIKE 'demo-%'`,
-		`UPDATE relay.settings SET default_channel = NULL WHERE default_channel = 'demo-inbox'`,
-		`DELETE FROM relay.channel WHERE code LIKE 'demo-%'`,
+	chans := "{" + strings.Join(n.channels(), ",") + "}"
+	rcvs := "{" + strings.Join(n.receivers(), ",") + "}"
+	for _, s := range []struct{ sql, arg string }{
+		{`DELETE FROM relay.hook_run WHERE channel = ANY($1::text[])`, chans},
+		{`DELETE FROM relay.message WHERE channel = ANY($1::text[])`, chans}, // relay.delivery cascades
+		{`DELETE FROM relay.recipient WHERE receiver = ANY($1::text[])`, rcvs},
+		{`UPDATE relay.settings SET default_channel = NULL WHERE default_channel = ANY($1::text[])`, chans},
+		{`DELETE FROM relay.channel WHERE code = ANY($1::text[])`, chans},
 	} {
-		conn.DB.ExecContext(ctx, q)
+		if _, err := conn.DB.ExecContext(ctx, s.sql, s.arg); err != nil {
+			say("== cleanup failed (%v); remove the demo's rows yourself: channels %s, receivers %s", conn.Dialect.Explain(err), chans, rcvs)
+			return
+		}
 	}
+	say("== removed the demo's channels, receivers and messages (%s)", strings.Join(n.channels(), ", "))
 }
 
 func join(ids []int64) string {

@@ -29,6 +29,7 @@ type Dialect interface {
 	Schema
 	Admin
 	Hooks
+	Health
 
 	// NewQueue prepares the listener's statements. It may open connections
 	// of its own from conn.DSN (with session settings suited to the
@@ -99,6 +100,43 @@ type Admin interface {
 	Backlog(ctx context.Context, db *sql.DB) (Backlog, error)
 }
 
+// Health is relay.channel_health (migration 10): each listener's view of
+// whether it can deliver on each channel, shown by relay_api.channel_stats,
+// `dbrelay status` and the listener's metrics.
+type Health interface {
+	// ReportHealth replaces listener's rows of relay.channel_health with hs,
+	// in one transaction, and deletes rows no listener wrote for a day.
+	ReportHealth(ctx context.Context, db *sql.DB, listener string, hs []ChannelHealth) error
+	// ForgetHealth deletes listener's rows (when it stops).
+	ForgetHealth(ctx context.Context, db *sql.DB, listener string) error
+	// Waiting counts the messages of each channel that are not in a final
+	// state (pending or sending), from the due index.
+	Waiting(ctx context.Context, db *sql.DB) (map[string]int64, error)
+	// ChannelStats reads relay_api.channel_stats.
+	ChannelStats(ctx context.Context, db *sql.DB) ([]ChannelStat, error)
+}
+
+// ChannelHealth is one listener's view of one channel.
+type ChannelHealth struct {
+	Channel     string
+	Up          bool      // the listener can deliver on it now
+	Reason      string    // why not: naming no secret, variable or config value
+	ParkedUntil time.Time // zero unless parked (its endpoint did not answer)
+}
+
+// ChannelStat is a row of relay_api.channel_stats.
+type ChannelStat struct {
+	Channel, Kind                           string
+	Enabled                                 bool
+	Pending, Sending, Sent, Dead, Cancelled int64
+	// Up is nil when no listener reported on the channel in the last
+	// minute; Reason says why a listener cannot deliver on it.
+	Up          *bool
+	Reason      string
+	ParkedUntil *time.Time
+	Waiting     int64
+}
+
 // Queue is the listener's hot path. One Queue per listener process; it is
 // safe for concurrent use.
 type Queue interface {
@@ -130,6 +168,18 @@ type Queue interface {
 	Finish(ctx context.Context, outs []Outcome) ([]Fate, error)
 	// Channels loads relay.channel.
 	Channels(ctx context.Context) ([]channel.Channel, error)
+	// OnlyChannels makes Claim take only messages of these channels
+	// (`listen --channels`); none, the default, means every channel. Call
+	// it before the first Claim.
+	OnlyChannels(codes []string)
+	// SkipChannels makes the following Claims leave these channels'
+	// messages alone: the listener's channels that are parked or have all
+	// their share of workers busy (listener/dispatch.go).
+	SkipChannels(codes []string)
+	// Postpone makes the pending messages of a channel due after d (those
+	// due sooner), with last_error reason, without counting an attempt:
+	// the listener parked the channel. It returns how many it postponed.
+	Postpone(ctx context.Context, channel string, d time.Duration, reason string) (int64, error)
 	// Schedule reserves slots of rate-limited channels in
 	// relay.channel_rate (package channel/ratelimit).
 	ratelimit.Schedule

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dbrelay/dbrelay/internal/tcpopt"
 	"github.com/xo/dburl"
 )
 
@@ -18,9 +19,10 @@ import (
 // with Register in an init function.
 type Opener interface {
 	Dialect
-	// Connect opens a pool for a URL already parsed by dburl; it may adjust
-	// the DSN (PostgreSQL: default sslmode=prefer, as psql does).
-	Connect(u *dburl.URL) (db *sql.DB, dsn string, err error)
+	// Connect opens a pool for a URL already parsed by dburl, dialing
+	// through d and guarding each connection with Guard; it may adjust the
+	// DSN (PostgreSQL: default sslmode=prefer, as psql does).
+	Connect(u *dburl.URL, d *tcpopt.Dialer) (db *sql.DB, dsn string, err error)
 }
 
 // maxIdleConns covers a listener's concurrent statements (one claimer, two
@@ -46,6 +48,9 @@ type Conn struct {
 	Dialect Dialect
 	DB      *sql.DB
 	DSN     string // the driver's connection string, for connections outside the pool (LISTEN)
+	// Dialer opens every connection of the pool; connections outside the
+	// pool (LISTEN) should use it too, so that Abort reaches them.
+	Dialer *tcpopt.Dialer
 	// Redactor hides the URL's password in what is printed or logged
 	// about this connection (errors quoting the URL, drivers' errors).
 	Redactor *Redactor
@@ -69,7 +74,8 @@ func Open(rawURL string) (*Conn, error) {
 	if !ok {
 		return nil, fmt.Errorf("database URL %q: dbrelay supports %s, not %q", r.Redact(rawURL), strings.Join(Names(), " and "), u.Dialect)
 	}
-	db, dsn, err := o.Connect(u)
+	d := tcpopt.New()
+	db, dsn, err := o.Connect(u, d)
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
@@ -82,7 +88,7 @@ func Open(rawURL string) (*Conn, error) {
 	// reopened costs the server a new backend (PostgreSQL forks one).
 	db.SetMaxIdleConns(maxIdleConns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Conn{Dialect: o, DB: db, DSN: dsn, Redactor: r}, nil
+	return &Conn{Dialect: o, DB: db, DSN: dsn, Dialer: d, Redactor: r}, nil
 }
 
 // Ping checks that the database answers, with an error that says what to
@@ -96,6 +102,13 @@ func (c *Conn) Ping(ctx context.Context) error {
 
 // Close closes the pool.
 func (c *Conn) Close() error { return c.DB.Close() }
+
+// Abort closes every connection to the database at once, in use or not,
+// and makes every later statement fail: whatever waits on the database
+// returns with an error. A listener calls it when its shutdown deadline
+// passes with statements still waiting (a database that stopped
+// answering). The Conn is unusable afterwards.
+func (c *Conn) Abort() int { return c.Dialer.Abort() }
 
 // Names lists the registered dialects.
 func Names() []string {

@@ -71,6 +71,7 @@ GRANT SELECT ON relay.settings TO relay_listener;  -- max_message_bytes, read by
 GRANT SELECT ON relay.channel, relay.schema_migrations TO relay_listener;
 GRANT SELECT, INSERT, UPDATE, DELETE ON relay.listener TO relay_listener;
 GRANT SELECT, UPDATE, DELETE ON relay.hook_run TO relay_listener;
+GRANT SELECT, INSERT, DELETE ON relay.channel_health TO relay_listener;  -- its view of each channel (migration 10)
 -- The rate-limited channels' shared schedule (one row per channel).
 GRANT SELECT, INSERT, UPDATE ON relay.channel_rate TO relay_listener;
 GRANT EXECUTE ON PROCEDURE relay.run_hooks(integer, bigint, bigint, integer, integer) TO relay_listener;

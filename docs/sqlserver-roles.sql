@@ -57,6 +57,7 @@ GRANT SELECT, UPDATE ON OBJECT::relay.message TO relay_listener;
 GRANT SELECT, INSERT ON OBJECT::relay.delivery TO relay_listener;  -- SELECT: an idempotent write-back reads what an earlier run of it recorded
 GRANT SELECT ON OBJECT::relay.settings TO relay_listener;  -- max_message_bytes, read by the claim
 GRANT SELECT ON OBJECT::relay.channel TO relay_listener;
+GRANT SELECT, INSERT, DELETE ON OBJECT::relay.channel_health TO relay_listener;  -- its view of each channel (migration 10)
 GRANT SELECT ON OBJECT::relay.schema_migrations TO relay_listener;
 GRANT EXECUTE ON OBJECT::relay.run_hooks TO relay_listener;  -- the queued outcome hooks, after the write-back
 GRANT SELECT, INSERT, UPDATE ON OBJECT::relay.channel_rate TO relay_listener;  -- rate-limited channels' schedule

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -88,6 +89,10 @@ type Config struct {
 	EchoCheck time.Duration
 	// Metrics, when set, is updated as messages are claimed and finished.
 	Metrics *Metrics
+	// Channels, when not empty, limits the listener to these channels'
+	// messages (listen --channels): it claims no others, and reports the
+	// health of these only. Each must be a channel code of relay.channel.
+	Channels []string
 	// Observe, when set, is called after every attempt (from the worker
 	// that made it): the demo prints deliveries with it.
 	Observe func(Attempt)
@@ -167,6 +172,13 @@ func (c Config) validate() error {
 		return errors.New("grace must not be negative")
 	case len(c.Senders) == 0:
 		return errors.New("no senders configured")
+	}
+	seen := map[string]bool{}
+	for _, code := range c.Channels {
+		if strings.TrimSpace(code) == "" || seen[code] {
+			return fmt.Errorf("channels: %q is empty or named twice; give distinct channel codes, comma-separated", code)
+		}
+		seen[code] = true
 	}
 	return nil
 }

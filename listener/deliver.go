@@ -18,13 +18,50 @@ const postponeFor = time.Minute
 // deliverLoop is one worker. After ctx ends it releases what it has not
 // started; deliverCtx interrupts what is in flight once the grace is over.
 func (l *Listener) deliverLoop(ctx, deliverCtx context.Context) {
-	for c := range l.work {
+	for {
+		c, ok := l.dispatch.take()
+		if !ok {
+			return
+		}
 		if ctx.Err() != nil {
+			l.dispatch.done(c, false, channel.Result{}, 0) // not attempted: releases nothing
 			l.outcomes <- finished{claimed: c, Outcome: dialect.Outcome{
 				ID: c.ID, Token: c.Token, Status: dialect.StatusPending, Released: true}}
 			continue
 		}
-		l.outcomes <- l.deliver(deliverCtx, c)
+		f := l.deliver(deliverCtx, c)
+		held, park := l.dispatch.done(c, !f.Released, f.Result, f.Duration)
+		l.outcomes <- f
+		l.releaseAll(held)
+		if park > 0 {
+			l.parked(ctx, c.Channel, park, len(held))
+		}
+	}
+}
+
+// parked moves the due messages of a channel just parked out of the way
+// until the park ends, in one statement, so that claims need not step over
+// them (nor take and release them) meanwhile; they are not attempts.
+func (l *Listener) parked(ctx context.Context, code string, park time.Duration, held int) {
+	reason := fmt.Sprintf("channel %q is parked: %d attempts in a row got no answer (timeout or connection failure); "+
+		"the listener tries it again in %s; waiting is not counted as an attempt", code, breakerFailures, park)
+	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
+	defer cancel()
+	n, err := l.queue.Postpone(qctx, code, park, reason)
+	if err != nil {
+		l.log.Error("could not postpone the messages of a parked channel; they are claimed and released instead", "channel", code, "err", err)
+	}
+	l.log.Warn("channel parked: its endpoint did not answer several attempts in a row", "channel", code,
+		"park", park, "released", held, "postponed", n)
+}
+
+// releaseAll hands messages the dispatcher will not run now to the writer:
+// pending again after their delay, the claim's attempt given back.
+func (l *Listener) releaseAll(rs []release) {
+	for _, r := range rs {
+		l.outcomes <- finished{claimed: r.c, entry: l.channels.get(r.c.Channel), Outcome: dialect.Outcome{
+			ID: r.c.ID, Token: r.c.Token, Status: dialect.StatusPending, Released: true,
+			RetryIn: r.delay, Result: channel.Result{Outcome: channel.Transient, Err: r.why}}}
 	}
 }
 
@@ -53,7 +90,7 @@ func (l *Listener) deliver(ctx context.Context, c *dialect.Claimed) finished {
 			ID: c.ID, Token: c.Token, Status: dialect.StatusPending, Released: true}}
 	}
 	start := time.Now()
-	res := e.sender.Send(ctx, &c.Message)
+	res := e.send(ctx, &c.Message)
 	if res.Outcome == channel.Deferred {
 		// Not attempted (the channel is over its rate limit): the message
 		// waits, pending, and its attempt is given back.

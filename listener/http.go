@@ -17,12 +17,14 @@ import (
 //
 //	/metrics  Prometheus metrics (gathered from g)
 //	/healthz  200 while the process runs (liveness)
-//	/readyz   200 when the database answers and its schema is the one this
-//	          binary knows; 503 with the reason otherwise (readiness)
+//	/readyz   200 when every ready check passes (a listener's Ready: its
+//	          claims and write-backs go through), the database answers
+//	          within 2 s and its schema is the one this binary knows; 503
+//	          with the reason otherwise (readiness)
 //	/debug/pprof/  Go's profiler, only when withPprof (it shows internals:
 //	          serve it on 127.0.0.1); never /debug/pprof/cmdline, which
 //	          would show the command line, a --database-url included
-func Handler(conn *dialect.Conn, g prometheus.Gatherer, withPprof bool) http.Handler {
+func Handler(conn *dialect.Conn, g prometheus.Gatherer, withPprof bool, ready ...func() error) http.Handler {
 	mux := http.NewServeMux()
 	if withPprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
@@ -36,7 +38,15 @@ func Handler(conn *dialect.Conn, g prometheus.Gatherer, withPprof bool) http.Han
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		for _, check := range ready {
+			if err := check(); err != nil {
+				http.Error(w, err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+		}
+		// A silent database closes the statement's connection 2 s after
+		// this deadline (dialect.Guard): an answer within about 4 s.
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := conn.Ping(ctx); err != nil {
 			http.Error(w, err.Error(), http.StatusServiceUnavailable)

@@ -49,7 +49,7 @@ type Listener struct {
 	log   *slog.Logger
 
 	channels *channelCache
-	work     chan *dialect.Claimed
+	dispatch *dispatcher // claimed messages, per channel, for the workers (dispatch.go)
 	outcomes chan finished
 	slots    chan struct{} // one token per message held; capacity Workers+BatchSize
 	freed    chan struct{} // signalled when slots are released
@@ -59,6 +59,14 @@ type Listener struct {
 	// nextRetry is the earliest due time of a retry this listener wrote
 	// (UnixNano; 0 = none), so it claims a retry on time without polling.
 	nextRetry atomic.Int64
+
+	// Shutdown (shutdown.go): stopping is closed when it begins; stopBy is
+	// its deadline (UnixNano; 0 before).
+	stopping chan struct{}
+	stopBy   atomic.Int64
+	// Progress, for Ready: since when the claimer and the writer have been
+	// trying without success.
+	claiming, writing trying
 }
 
 // finished is an outcome on its way to the writers, with what the metrics
@@ -84,26 +92,34 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 	if err != nil {
 		return nil, err
 	}
+	q.OnlyChannels(cfg.Channels)
 	capacity := cfg.Workers + cfg.BatchSize
 	l := &Listener{
 		cfg:      cfg,
 		conn:     conn,
 		queue:    q,
 		log:      cfg.Logger.With("listener", cfg.ID),
-		work:     make(chan *dialect.Claimed, capacity),
+		dispatch: newDispatcher(cfg.Workers),
 		outcomes: make(chan finished, capacity),
 		slots:    make(chan struct{}, capacity),
 		freed:    make(chan struct{}, 1),
 		leases:   newLeases(),
+		stopping: make(chan struct{}),
 	}
 	l.channels = newChannelCache(q, cfg, l.log)
+	cfg.Metrics.watch(conn, l)
 	if err := l.channels.reload(ctx); err != nil {
 		q.Close()
 		return nil, err
 	}
+	if err := l.channels.checkKnown(cfg.Channels); err != nil {
+		q.Close()
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
 	if n, ok := conn.Dialect.(dialect.Notifying); ok && !cfg.NoNotify {
 		if l.waker, err = n.Listen(ctx, conn, cfg.ID, l.log); err != nil {
 			q.Close()
+			l.channels.close()
 			return nil, err
 		}
 	}
@@ -114,17 +130,19 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 // claiming, releases claimed messages it has not started, gives deliveries in
 // flight Config.Grace to finish (then interrupts them), and writes every
 // outcome back before returning.
+//
+// The shutdown is bounded even when the database does not answer: the
+// write-backs get shutdownBound after the grace period, then every
+// connection still waiting is closed (see shutdown.go). Messages whose
+// outcome could not be written stay 'sending' until their lease ends, and
+// are claimed again then.
 func (l *Listener) Run(ctx context.Context) error {
-	defer l.queue.Close()
-	if l.waker != nil {
-		defer l.waker.Close()
-	}
 	l.log.Info("listener started", "workers", l.cfg.Workers, "batch_size", l.cfg.BatchSize,
-		"lease", l.cfg.Lease, "poll_interval", l.cfg.PollInterval, "notify", l.waker != nil,
+		"lease", l.cfg.Lease.String(), "poll_interval", l.cfg.PollInterval.String(), "notify", l.waker != nil,
 		"durable_claims", !l.cfg.AsyncClaims)
-	// Leases are renewed until the last outcome is written (deferred
-	// before the queue is closed).
-	defer l.startRenewing()()
+	// Leases are renewed until the writer has taken up the last outcome
+	// (stopped below, before the queue is closed).
+	stopRenew := l.startRenewing()
 
 	// Deliveries get their own context: cancelled only when the grace
 	// period after ctx ends has run out.
@@ -145,25 +163,45 @@ func (l *Listener) Run(ctx context.Context) error {
 	// write-back (hooks.go).
 	stopHooks, hooksDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(hooksDone); l.hookLoop(stopHooks) }()
+	// Channel health goes to relay.channel_health (health.go).
+	stopHealth, healthDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(healthDone); l.healthLoop(stopHealth) }()
+	defer func() { close(stopHealth); <-healthDone }()
+	claimed := make(chan struct{})
+	go func() { defer close(claimed); l.claimLoop(ctx) }()
 
-	l.claimLoop(ctx)
-
-	// Shutting down: no more claims. Workers release what they have not
-	// started (they see ctx done) and finish what is in flight.
-	close(l.work)
+	<-ctx.Done()
+	// Shutting down. From here on everything is bounded by the deadline:
+	// a claim or write-back still waiting then has its connection closed.
+	graceEnd := time.Now().Add(l.cfg.Grace)
+	stopBy := l.beginShutdown()
+	l.log.Info("shutting down: no more claims; deliveries in flight get the grace period", "grace", l.cfg.Grace.String(),
+		"deadline", stopBy.Format(time.RFC3339Nano))
+	stopAbort := l.abortAt(stopBy)
+	defer stopAbort()
+	<-claimed
+	// No more claims. Workers release what they have not started (they
+	// see ctx done) and finish what is in flight.
+	l.dispatch.close()
 	done := make(chan struct{})
 	go func() { workers.Wait(); close(done) }()
 	select {
 	case <-done:
-	case <-time.After(l.cfg.Grace):
-		l.log.Warn("grace period over: interrupting deliveries in flight", "grace", l.cfg.Grace)
+	case <-time.After(time.Until(graceEnd)):
+		l.log.Warn("grace period over: interrupting deliveries in flight", "grace", l.cfg.Grace.String())
 		interrupt()
 		<-done
 	}
 	close(l.outcomes)
 	writers.Wait()
+	stopRenew()
 	close(stopHooks)
 	<-hooksDone
+	if l.waker != nil {
+		l.waker.Close()
+	}
+	l.queue.Close()
+	l.channels.close()
 	l.log.Info("listener stopped")
 	return nil
 }
@@ -206,6 +244,7 @@ func (l *Listener) claimLoop(ctx context.Context) {
 			continue
 		}
 		n := min(room, l.cfg.BatchSize)
+		l.claiming.start()
 		l.channels.maybeReload(ctx)
 		got, err := l.claim(ctx, n)
 		if err != nil {
@@ -230,6 +269,7 @@ func (l *Listener) claimLoop(ctx context.Context) {
 			continue
 		}
 		failures, quick = 0, 0
+		l.claiming.done()
 
 		if got > 0 {
 			lastWork = time.Now()
@@ -312,6 +352,7 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	token := l.cfg.ID + ":" + strconv.FormatUint(l.claims.Add(1), 36)
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
 	defer cancel()
+	l.queue.SkipChannels(l.dispatch.skip())
 	sent := time.Now()
 	claimed, err := l.queue.Claim(qctx, token, n, l.cfg.Lease)
 	if err != nil {
@@ -321,7 +362,8 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 		return 0, err
 	}
 	until := sent.Add(l.cfg.Lease)
-	l.channels.recheckDisabled(qctx, claimed)
+	l.channels.recheck(qctx, claimed)
+	batch := make([]*dialect.Claimed, 0, len(claimed))
 	for i := range claimed {
 		c := &claimed[i]
 		l.slots <- struct{}{} // never blocks: n ≤ free slots
@@ -334,7 +376,16 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 			l.outcomes <- l.tooLarge(c, e) // never blocks: it has a slot
 			continue
 		}
-		l.work <- c
+		batch = append(batch, c)
+	}
+	released := l.dispatch.add(batch, l.channels.timeout)
+	l.releaseAll(released)
+	if len(released) > 0 && len(released) == len(batch) {
+		// Only messages of parked or saturated channels (dispatch.go):
+		// each claim moves them out of the due set, so claiming on finds
+		// the others' messages behind them; a short pause bounds how fast
+		// a large backlog of them is churned through.
+		pause(ctx, l.cfg.PollMin)
 	}
 	if len(claimed) > 0 {
 		l.log.Debug("claimed", "n", len(claimed), "token", token)

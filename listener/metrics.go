@@ -14,6 +14,7 @@ import (
 type Metrics struct {
 	claimedC, sentC, retriedC, deadC *prometheus.CounterVec
 	latency                          *prometheus.HistogramVec
+	reg                              prometheus.Registerer
 }
 
 // channelMetrics are one channel's series, looked up once per channel
@@ -40,6 +41,7 @@ func NewMetrics(reg prometheus.Registerer, conn *dialect.Conn) *Metrics {
 			Help:    "From the message's created_at to its successful delivery, by channel.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600}},
 			[]string{"channel"}),
+		reg: reg,
 	}
 	reg.MustRegister(m.claimedC, m.sentC, m.retriedC, m.deadC, m.latency, &backlogCollector{conn: conn})
 	return m
@@ -56,6 +58,16 @@ func (m *Metrics) forChannel(code string) *channelMetrics {
 		dead:    m.deadC.WithLabelValues(code),
 		latency: m.latency.WithLabelValues(code),
 	}
+}
+
+// watch adds the per-channel health series of l: dbrelay_channel_up from
+// the listener's own view, dbrelay_channel_waiting_messages from the
+// database at each scrape.
+func (m *Metrics) watch(conn *dialect.Conn, l *Listener) {
+	if m == nil || m.reg == nil {
+		return
+	}
+	m.reg.MustRegister(&channelCollector{conn: conn, l: l})
 }
 
 // finished counts a written outcome.
@@ -99,4 +111,44 @@ func (c *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(depthDesc, prometheus.GaugeValue, float64(b.Due))
 	ch <- prometheus.MustNewConstMetric(ageDesc, prometheus.GaugeValue, b.OldestDue.Seconds())
+}
+
+var (
+	upDesc = prometheus.NewDesc("dbrelay_channel_up",
+		"1 when this listener can deliver on the channel; 0 when it cannot (unknown kind, unusable config, a secret not set or not allowed, disabled, or parked after attempts without an answer): its messages wait. relay_api.channel_stats says why.",
+		[]string{"channel"}, nil)
+	waitingDesc = prometheus.NewDesc("dbrelay_channel_waiting_messages",
+		"Messages of the channel not yet in a final state (pending or sending), due or not.",
+		[]string{"channel"}, nil)
+)
+
+// channelCollector reports the health of each channel the listener serves.
+type channelCollector struct {
+	conn *dialect.Conn
+	l    *Listener
+}
+
+func (c *channelCollector) Describe(ch chan<- *prometheus.Desc) { ch <- upDesc; ch <- waitingDesc }
+
+func (c *channelCollector) Collect(ch chan<- prometheus.Metric) {
+	hs := c.l.health()
+	for _, h := range hs {
+		up := 0.0
+		if h.Up {
+			up = 1
+		}
+		ch <- prometheus.MustNewConstMetric(upDesc, prometheus.GaugeValue, up, h.Channel)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	waiting, err := c.conn.Dialect.Waiting(ctx, c.conn.DB)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(waitingDesc, err)
+		return
+	}
+	// Every channel the listener serves, 0 included, so that an alert on
+	// waiting messages of a channel that is down has both series.
+	for _, h := range hs {
+		ch <- prometheus.MustNewConstMetric(waitingDesc, prometheus.GaugeValue, float64(waiting[h.Channel]), h.Channel)
+	}
 }

@@ -1,7 +1,6 @@
 package listener
 
 import (
-	"context"
 	"time"
 
 	"github.com/dbrelay/dbrelay/dialect"
@@ -44,30 +43,44 @@ func (l *Listener) writeLoop() {
 // write-back is idempotent (an attempt is recorded once, under its claim
 // token), so retrying one whose reply was lost is safe. It gives up after
 // one lease: by then other listeners may have claimed these messages again,
-// and the fence would reject the write anyway.
+// and the fence would reject the write anyway. At shutdown it gives up at
+// the shutdown's deadline (shutdown.go): the messages stay 'sending' until
+// their lease ends, then are claimed again.
 func (l *Listener) flush(batch []finished, outs []dialect.Outcome) {
 	defer l.release(len(batch))
+	l.writing.start()
+	defer l.writing.done()
 	deadline := time.Now().Add(l.cfg.Lease)
+	stopping := l.stopping // nil once seen: it wakes the wait once
 	for attempt := 1; ; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), queryTimeout)
+		ctx, cancel := l.statementContext()
 		fates, err := l.queue.Finish(ctx, outs)
 		cancel()
 		if err == nil {
 			l.recordWritten(batch, fates)
 			return
 		}
-		if time.Now().After(deadline) {
+		giveUp, why := deadline, "write-back failed for a whole lease; these messages stay 'sending' and will be claimed again"
+		if by, ok := l.shutdownDeadline(); ok && by.Before(giveUp) {
+			giveUp, why = by, "write-back failed until the shutdown deadline; these messages stay 'sending' until their lease ends, then are claimed again"
+		}
+		if !time.Now().Before(giveUp) {
 			ids := make([]int64, len(batch))
 			for i := range batch {
 				ids[i] = batch[i].ID
 			}
-			l.log.Error("write-back failed for a whole lease; these messages stay 'sending' and will be claimed again",
-				"err", err, "ids", ids)
+			l.log.Error(why, "err", err, "ids", ids)
 			return
 		}
-		wait := min(time.Duration(attempt)*100*time.Millisecond, 5*time.Second)
-		l.log.Error("write-back failed; retrying", "err", err, "n", len(batch), "in", wait)
-		time.Sleep(wait)
+		wait := min(time.Duration(attempt)*100*time.Millisecond, 5*time.Second, time.Until(giveUp))
+		l.log.Error("write-back failed; retrying", "err", err, "n", len(batch), "in", wait.String())
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-stopping: // the shutdown's deadline may be sooner: retry now
+			t.Stop()
+			stopping = nil
+		}
 	}
 }
 

@@ -12,7 +12,7 @@ func demoCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{
 				Name:  "database-url",
-				Usage: "run against this existing PostgreSQL database instead of a private one (installs dbrelay there; the demo's rows are removed afterwards)",
+				Usage: "run against this existing PostgreSQL database instead of a private one (installs dbrelay there with migrate up; the demo delivers only its own channels, named for this run, and removes its rows afterwards)",
 			},
 			&cli.StringFlag{Name: "database-url-file", Usage: "as --database-url, the URL read from `FILE`"},
 		},

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel/email"
@@ -42,10 +43,11 @@ func listenCommand() *cli.Command {
 			&cli.DurationFlag{Name: "linger-poll", Value: d.LingerPoll, EnvVars: []string{"DBRELAY_LINGER_POLL"}, Usage: "how often a lingering listener claims"},
 			&cli.DurationFlag{Name: "retry-base", Value: d.RetryBase, EnvVars: []string{"DBRELAY_RETRY_BASE"}, Usage: "delay before the first retry; doubled for each further one"},
 			&cli.DurationFlag{Name: "retry-max", Value: d.RetryMax, EnvVars: []string{"DBRELAY_RETRY_MAX"}, Usage: "longest delay between retries"},
-			&cli.DurationFlag{Name: "grace", Value: d.Grace, EnvVars: []string{"DBRELAY_GRACE"}, Usage: "on shutdown, how long deliveries in flight may finish"},
+			&cli.DurationFlag{Name: "grace", Value: d.Grace, EnvVars: []string{"DBRELAY_GRACE"}, Usage: "on shutdown, how long deliveries in flight may finish; the shutdown ends within about --grace + 3s even when the database does not answer"},
 			&cli.StringFlag{Name: "id", EnvVars: []string{"DBRELAY_LISTENER_ID"}, Usage: "this listener's name in locked_by and logs (default host:pid:random)"},
 			&cli.StringFlag{Name: "http", EnvVars: []string{"DBRELAY_HTTP"}, Usage: "serve /metrics, /healthz and /readyz on `ADDR` (e.g. 127.0.0.1:9187)"},
 			&cli.BoolFlag{Name: "pprof", EnvVars: []string{"DBRELAY_PPROF"}, Usage: "also serve Go's profiler under /debug/pprof/ on --http (keep that address private; /debug/pprof/cmdline is not served)"},
+			&cli.StringSliceFlag{Name: "channels", EnvVars: []string{"DBRELAY_CHANNELS"}, Usage: "deliver only the messages of channels `CODE[,CODE]` (default: every channel); others are left to other listeners"},
 			&cli.StringSliceFlag{Name: "allow-secret-env", EnvVars: []string{"DBRELAY_ALLOW_SECRET_ENV"}, Usage: "let channels read the secret environment variables `NAME[,NAME]` besides those starting with " + secret.Prefix},
 		), logFlags()...),
 		OnUsageError: onUsageError,
@@ -86,10 +88,32 @@ func newLogger(c *cli.Context, w io.Writer, redact func(string) string) (*slog.L
 	}
 }
 
+// checkListenFlags refuses 0 and negative values for the flags where they
+// mean nothing, before anything connects. (The listener's configuration
+// reads 0 as "the default", which a flag given as 0 must not silently
+// become.)
+func checkListenFlags(c *cli.Context) error {
+	for _, name := range []string{"workers", "batch-size"} {
+		if n := c.Int(name); n < 1 {
+			return usagef("--%s %d: must be at least 1", name, n)
+		}
+	}
+	d := listener.Defaults()
+	for name, def := range map[string]time.Duration{"lease": d.Lease, "poll-interval": d.PollInterval} {
+		if v := c.Duration(name); v <= 0 {
+			return usagef("--%s %s: must be more than 0 (default %s)", name, v, def)
+		}
+	}
+	return nil
+}
+
 // redactAttr hides passwords in a log attribute's text (strings, errors,
-// anything printed with %v).
+// anything printed with %v), and writes durations as text ("1m0s"), which
+// JSON would print as nanoseconds.
 func redactAttr(a slog.Attr, redact func(string) string) slog.Attr {
 	switch v := a.Value; v.Kind() {
+	case slog.KindDuration:
+		a.Value = slog.StringValue(v.Duration().String())
 	case slog.KindString:
 		a.Value = slog.StringValue(redact(v.String()))
 	case slog.KindAny:
@@ -106,6 +130,9 @@ func redactAttr(a slog.Attr, redact func(string) string) slog.Attr {
 func listen(c *cli.Context) error {
 	if c.NArg() > 0 {
 		return usagef("unexpected argument %q", c.Args().First())
+	}
+	if err := checkListenFlags(c); err != nil {
+		return err
 	}
 	url, err := databaseURL(c, true)
 	if err != nil {
@@ -143,6 +170,7 @@ func listen(c *cli.Context) error {
 		Senders:      senders.Default(c.Int("workers"), senders.Email(email.Options{Store: dialect.AttachmentSource(conn)})),
 		Env:          env,
 		Metrics:      listener.NewMetrics(reg, conn),
+		Channels:     trimAll(c.StringSlice("channels")),
 	}
 	l, err := listener.New(c.Context, conn, cfg)
 	if errors.Is(err, listener.ErrConfig) {
@@ -154,7 +182,7 @@ func listen(c *cli.Context) error {
 	if c.Bool("pprof") && c.String("http") == "" {
 		return usagef("--pprof needs --http ADDR to serve on")
 	}
-	stopHTTP, err := serveOps(c, log, conn, reg, c.Bool("pprof"))
+	stopHTTP, err := serveOps(c, log, conn, reg, c.Bool("pprof"), l.Ready)
 	if err != nil {
 		return err
 	}
@@ -168,6 +196,15 @@ func listen(c *cli.Context) error {
 	return l.Run(c.Context)
 }
 
+// trimAll trims the spaces around each of a list flag's values ("a, b").
+func trimAll(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strings.TrimSpace(s)
+	}
+	return out
+}
+
 // newRegistry is a Prometheus registry with the Go runtime's and the
 // process's collectors, for a long-running command's /metrics.
 func newRegistry() *prometheus.Registry {
@@ -178,7 +215,7 @@ func newRegistry() *prometheus.Registry {
 
 // serveOps serves /metrics (from reg), /healthz, /readyz (and the profiler
 // when withPprof) on --http, when it is set; stop shuts the server down.
-func serveOps(c *cli.Context, log *slog.Logger, conn *dialect.Conn, reg *prometheus.Registry, withPprof bool) (stop func(), err error) {
+func serveOps(c *cli.Context, log *slog.Logger, conn *dialect.Conn, reg *prometheus.Registry, withPprof bool, ready ...func() error) (stop func(), err error) {
 	addr := c.String("http")
 	if addr == "" {
 		return func() {}, nil
@@ -187,7 +224,7 @@ func serveOps(c *cli.Context, log *slog.Logger, conn *dialect.Conn, reg *prometh
 	if err != nil {
 		return nil, fmt.Errorf("--http %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: listener.Handler(conn, reg, withPprof), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: listener.Handler(conn, reg, withPprof, ready...), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	log.Info("serving /metrics, /healthz and /readyz", "addr", ln.Addr().String())
 	return func() {

@@ -13,6 +13,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -25,10 +27,23 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM, which asks for
+// a graceful shutdown. Then the signals go back to the runtime's default
+// action: a second one ends the process at once (a listener's held messages
+// are claimed again when their lease ends).
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
 
 // run executes the command line and returns the exit code.
@@ -93,7 +108,39 @@ type usageError struct{ error }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-func onUsageError(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	return usageError{explainFlagValue(c, err)}
+}
+
+var (
+	badFlagValue = regexp.MustCompile(`^invalid value "([^"]*)" for flag -([\w-]+): parse error$`)
+	badEnvValue  = regexp.MustCompile(`^could not parse "([^"]*)" as duration value from environment variable "(\w+)" for flag ([\w-]+):`)
+)
+
+// explainFlagValue rewrites urfave/cli's error for a duration flag given
+// without a unit ("parse error") into one that says what to write.
+func explainFlagValue(c *cli.Context, err error) error {
+	if m := badEnvValue.FindStringSubmatch(err.Error()); m != nil {
+		return durationError(fmt.Sprintf("%s=%s (--%s)", m[2], m[1], m[3]), m[1])
+	}
+	m := badFlagValue.FindStringSubmatch(err.Error())
+	if m == nil || c == nil || c.Command == nil {
+		return err
+	}
+	for _, f := range c.Command.Flags {
+		if d, ok := f.(*cli.DurationFlag); ok && d.Name == m[2] {
+			return durationError(fmt.Sprintf("--%s %s", m[2], m[1]), m[1])
+		}
+	}
+	return err
+}
+
+func durationError(given, value string) error {
+	if _, err := strconv.ParseFloat(value, 64); err == nil {
+		return fmt.Errorf("%s: a duration needs a unit: write %ss (or ms, m, h)", given, value)
+	}
+	return fmt.Errorf("%s: not a duration; write it like 10s, 500ms, 2m or 1h", given)
+}
 
 // databaseFlags are --database-url and --database-url-file, on every
 // command that needs a database.

@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/dbrelay/dbrelay/dialect"
@@ -23,7 +21,7 @@ import (
 // real dbrelay processes (to kill them) without building anything.
 func TestMain(m *testing.M) {
 	if os.Getenv("DBRELAY_TEST_AS_CLI") == "1" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := signalContext()
 		code := run(ctx, os.Args, os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"text/tabwriter"
+	"time"
 
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/urfave/cli/v2"
@@ -36,6 +37,10 @@ func statusCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			stats, err := conn.Dialect.ChannelStats(c.Context, conn.DB)
+			if err != nil {
+				return err
+			}
 			byChannel := map[string]map[string]int64{}
 			for _, n := range counts {
 				if byChannel[n.Channel] == nil {
@@ -50,6 +55,7 @@ func statusCommand() *cli.Command {
 					"channels":           byChannel,
 					"due":                backlog.Due,
 					"oldest_due_seconds": backlog.OldestDue.Seconds(),
+					"channel_health":     healthJSON(stats),
 				})
 			}
 			names := make([]string, 0, len(byChannel))
@@ -76,7 +82,39 @@ func statusCommand() *cli.Command {
 			} else {
 				fmt.Fprintf(c.App.Writer, "due now: %d, the oldest due for %s\n", backlog.Due, backlog.OldestDue.Round(1e6))
 			}
+			for _, s := range stats {
+				if line := healthLine(s); line != "" {
+					fmt.Fprintln(c.App.Writer, line)
+				}
+			}
 			return nil
 		},
 	}
+}
+
+// healthLine is a line of `dbrelay status` for a channel whose messages
+// cannot be delivered now (relay_api.channel_stats), "" for one that is
+// fine: a healthy channel, or an idle one with no listener.
+func healthLine(s dialect.ChannelStat) string {
+	switch {
+	case s.Up != nil && !*s.Up && s.ParkedUntil != nil:
+		return fmt.Sprintf("channel %s: PARKED until %s, %d messages waiting: %s", s.Channel,
+			s.ParkedUntil.Format(time.RFC3339), s.Waiting, s.Reason)
+	case s.Up != nil && !*s.Up:
+		return fmt.Sprintf("channel %s: DOWN, %d messages waiting: %s", s.Channel, s.Waiting, s.Reason)
+	case s.Up == nil && s.Waiting > 0:
+		return fmt.Sprintf("channel %s: NO LISTENER has reported on it in the last minute, %d messages waiting (is `dbrelay listen` running, and with --channels including it?)",
+			s.Channel, s.Waiting)
+	}
+	return ""
+}
+
+// healthJSON is the channels' health for `dbrelay status --json`.
+func healthJSON(stats []dialect.ChannelStat) []map[string]any {
+	out := make([]map[string]any, 0, len(stats))
+	for _, s := range stats {
+		out = append(out, map[string]any{"channel": s.Channel, "up": s.Up, "reason": s.Reason,
+			"parked_until": s.ParkedUntil, "waiting": s.Waiting})
+	}
+	return out
 }

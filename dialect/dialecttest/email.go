@@ -338,14 +338,9 @@ func testMailAuditIdempotent(t *testing.T, h Harness) {
 // a webhook channel beside it (the per-channel isolation of issue
 // "reliability"): every webhook message is delivered while the email
 // attempts are still hanging (their timeout is longer than this test
-// waits).
-//
-// Skipped until the per-channel dispatch of issue 13 defect 6 is merged:
-// with today's one worker pool the stalled attempts take every worker and
-// the webhook messages wait for the mail timeout (measured: not all 20
-// sent after 20 s). Remove the skip with that merge.
+// waits). With one shared worker pool (before listener/dispatch.go) the
+// stalled attempts took every worker: not all 20 sent after 20 s.
 func testStalledSMTPBesideWebhook(t *testing.T, h Harness) {
-	t.Skip("needs per-channel dispatch (issue 13 defect 6); fails with one worker pool: see the comment")
 	d := fresh(t, h)
 	rcv := NewReceiver(t)
 	d.exec(`INSERT INTO relay.channel (code, kind, target, config, timeout_ms) VALUES ('mail', 'email', ?, ?, 60000)`,

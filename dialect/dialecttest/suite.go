@@ -68,6 +68,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ViewsExposeNoSecret", func(t *testing.T) { testViewsExposeNoSecret(t, h) })
 	t.Run("Retry", func(t *testing.T) { testRetry(t, h) })
 	runListenerSuite(t, h)
+	runFairnessSuite(t, h)
 	runChannelKindsSuite(t, h)
 	runInboxRateSuite(t, h)
 	runInboundSuite(t, h)

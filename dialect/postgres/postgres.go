@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/dbrelay/dbrelay/dialect"
+	"github.com/dbrelay/dbrelay/internal/tcpopt"
 	"github.com/lib/pq"
 	"github.com/xo/dburl"
 )
@@ -23,23 +24,41 @@ func init() { dialect.Register("postgres", Dialect{}) }
 // Name is the directory name of the PostgreSQL SQL files.
 func (Dialect) Name() string { return "postgres" }
 
-// Connect opens a lib/pq pool. Unless the URL or PGSSLMODE says otherwise it
-// uses sslmode=prefer, as psql does: lib/pq's own default (require) fails
-// against a server without TLS, which surprises everyone once.
-func (Dialect) Connect(u *dburl.URL) (*sql.DB, string, error) {
-	dsn, err := withDefaultSSLMode(u.DSN)
+// Connect opens a lib/pq pool whose connections are dialed by d (TCP
+// keepalive, TCP_USER_TIMEOUT) and guarded by their statements' deadlines
+// (dialect.Guard).
+//
+// Unless the URL or the environment says otherwise it uses sslmode=prefer,
+// as psql does: lib/pq's own default (require) fails against a server
+// without TLS, which surprises everyone once. And connect_timeout=10: lib/pq
+// has none by default, so a connection attempt (and the cancel request it
+// sends for a query that overran) could wait on a silent network for the
+// kernel's TCP failure.
+func (Dialect) Connect(u *dburl.URL, d *tcpopt.Dialer) (*sql.DB, string, error) {
+	dsn, err := withDefaults(u.DSN)
 	if err != nil {
 		return nil, "", err
 	}
-	connector, err := pq.NewConnector(dsn)
-	if err != nil {
-		return nil, "", err
-	}
-	return sql.OpenDB(connector), dsn, nil
+	db, err := openPool(dsn, d)
+	return db, dsn, err
 }
 
-func withDefaultSSLMode(dsn string) (string, error) {
-	if os.Getenv("PGSSLMODE") != "" || !strings.HasPrefix(dsn, "postgres") {
+// openPool opens a lib/pq pool on dsn whose connections are dialed by d and
+// guarded by dialect.Guard. Every pool of the listener is opened with it.
+func openPool(dsn string, d *tcpopt.Dialer) (*sql.DB, error) {
+	connector, err := pq.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	connector.Dialer(d)
+	return sql.OpenDB(dialect.Guard(connector, d)), nil
+}
+
+// connectTimeout is the default connect_timeout, in seconds.
+const connectTimeout = "10"
+
+func withDefaults(dsn string) (string, error) {
+	if !strings.HasPrefix(dsn, "postgres") {
 		return dsn, nil
 	}
 	u, err := url.Parse(dsn)
@@ -47,10 +66,13 @@ func withDefaultSSLMode(dsn string) (string, error) {
 		return "", err
 	}
 	q := u.Query()
-	if q.Get("sslmode") == "" {
+	if q.Get("sslmode") == "" && os.Getenv("PGSSLMODE") == "" {
 		q.Set("sslmode", "prefer")
-		u.RawQuery = q.Encode()
 	}
+	if q.Get("connect_timeout") == "" && os.Getenv("PGCONNECT_TIMEOUT") == "" {
+		q.Set("connect_timeout", connectTimeout)
+	}
+	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
 

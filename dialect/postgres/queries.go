@@ -12,9 +12,11 @@ const (
 	// "lease expired" are one predicate on one partial index: a listener
 	// that dies leaves rows that become due again when the lease ends.
 	// attempts counts claims, so a message that kills its listener every
-	// time still goes dead after max_attempts.
+	// time still goes dead after max_attempts. $4 limits the claim to some
+	// channels (listen --channels; empty or NULL means all), $5 leaves out
+	// channels the listener cannot run now (parked or saturated).
 	//
-	// $4 is synchronous_commit for this statement's transaction ('on' makes
+	// $6 is synchronous_commit for this statement's transaction ('on' makes
 	// the claim durable, see dialect.QueueOptions): set_config(…, true)
 	// lasts until the commit, which reads it. The listener's sessions
 	// otherwise run with synchronous_commit=off (listenerDSN).
@@ -26,6 +28,8 @@ const (
 WITH due AS (
     SELECT id FROM relay.message
     WHERE next_attempt_at <= now()
+      AND (coalesce(cardinality($4::text[]), 0) = 0 OR channel = ANY ($4::text[]))
+      AND channel <> ALL (coalesce($5::text[], '{}'))
     ORDER BY next_attempt_at
     LIMIT $1
     FOR UPDATE SKIP LOCKED
@@ -42,7 +46,7 @@ WITH due AS (
               m.payload, m.ref, m.created_at, m.attempts,
               octet_length(m.title) + octet_length(m.body) + coalesce(pg_column_size(m.payload), 0) AS size
 ), settings AS (
-    SELECT max_message_bytes AS max_bytes, set_config('synchronous_commit', $4, true) AS sync
+    SELECT max_message_bytes AS max_bytes, set_config('synchronous_commit', $6, true) AS sync
     FROM relay.settings WHERE id = 1
 )
 SELECT c.id, c.key::text, c.event, c.sender, c.receiver, c.address, c.channel,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -24,6 +25,8 @@ type queue struct {
 	channels *sql.Stmt
 	// syncClaim is synchronous_commit for claims: "on" (durable) or "off".
 	syncClaim string
+	only      []string // claim only these channels' messages; empty: all
+	skip      atomic.Pointer[[]string]
 }
 
 // NewQueue opens the listener's pool and prepares the write-back, renewal
@@ -34,11 +37,10 @@ func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn, opts dialect.
 	if err != nil {
 		return nil, err
 	}
-	connector, err := pq.NewConnector(dsn)
+	db, err := openPool(dsn, conn.Dialer)
 	if err != nil {
 		return nil, err
 	}
-	db := sql.OpenDB(connector)
 	db.SetMaxIdleConns(8)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	q := &queue{d: d, db: db, syncClaim: "on"}
@@ -66,12 +68,16 @@ func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn, opts dialect.
 // On a *sql.Conn the error comes back instead, and the listener gives back
 // what the token took (Unclaim).
 func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration) ([]dialect.Claimed, error) {
+	skip := []string{}
+	if p := q.skip.Load(); p != nil {
+		skip = *p
+	}
 	conn, err := q.db.Conn(ctx)
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
 	defer conn.Close()
-	rows, err := conn.QueryContext(ctx, claimDue, n, token, lease.Milliseconds(), q.syncClaim)
+	rows, err := conn.QueryContext(ctx, claimDue, n, token, lease.Milliseconds(), pq.Array(q.only), pq.Array(skip), q.syncClaim)
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
@@ -159,6 +165,8 @@ func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {
 	chans, err := dialect.ScanChannels(rows)
 	return chans, q.d.Explain(err)
 }
+
+func (q *queue) OnlyChannels(codes []string) { q.only = append([]string{}, codes...) }
 
 func (q *queue) Close() error {
 	for _, st := range []*sql.Stmt{q.finish, q.renew, q.channels} {

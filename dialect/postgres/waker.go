@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dbrelay/dbrelay/dialect"
@@ -29,9 +30,10 @@ type waker struct {
 	pl  *pq.Listener
 	log *slog.Logger
 
-	wake   chan struct{}
-	cancel context.CancelFunc
-	done   chan struct{}
+	wake    chan struct{}
+	cancel  context.CancelFunc
+	done    chan struct{}
+	pinging atomic.Bool // a ping of the LISTEN connection is waiting for its answer
 
 	mu        sync.Mutex
 	idle      bool
@@ -42,7 +44,7 @@ type waker struct {
 // listener named id.
 func (d Dialect) Listen(ctx context.Context, conn *dialect.Conn, id string, log *slog.Logger) (dialect.Waker, error) {
 	w := &waker{id: id, db: conn.DB, log: log, wake: make(chan struct{}, 1), done: make(chan struct{})}
-	w.pl = pq.NewListener(wakeDSN(conn.DSN), 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
+	w.pl = pq.NewDialListener(conn.Dialer, wakeDSN(conn.DSN), 100*time.Millisecond, 10*time.Second, func(ev pq.ListenerEventType, err error) {
 		switch ev {
 		case pq.ListenerEventDisconnected:
 			log.Warn("LISTEN connection lost; reconnecting (polling meanwhile)", "err", err)
@@ -61,8 +63,8 @@ func (d Dialect) Listen(ctx context.Context, conn *dialect.Conn, id string, log 
 
 // run turns notifications into wake-ups. lib/pq sends nil after a
 // reconnect: notifications sent while it was down are lost, so that is a
-// wake-up too. A ping every 30 s finds a dead connection TCP has not noticed;
-// the idle mark is refreshed meanwhile.
+// wake-up too. A ping every 10 s finds a dead connection TCP has not
+// noticed (lib/pq then reconnects); the idle mark is refreshed meanwhile.
 func (w *waker) run(ctx context.Context) {
 	defer close(w.done)
 	tick := time.NewTicker(idleTTL / 3)
@@ -74,7 +76,7 @@ func (w *waker) run(ctx context.Context) {
 		case <-w.pl.Notify:
 			w.signal()
 		case <-tick.C:
-			go w.pl.Ping()
+			w.ping()
 			w.mu.Lock()
 			idle := w.idle
 			w.mu.Unlock()
@@ -83,6 +85,20 @@ func (w *waker) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// ping pings the LISTEN connection unless a ping is still waiting: on a
+// silent network a ping waits until the kernel gives the connection up
+// (TCP_USER_TIMEOUT, see internal/tcpopt), and one ping per tick would pile
+// up goroutines meanwhile.
+func (w *waker) ping() {
+	if !w.pinging.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		defer w.pinging.Store(false)
+		w.pl.Ping()
+	}()
 }
 
 func (w *waker) signal() {
@@ -111,7 +127,9 @@ func (w *waker) Idle(ctx context.Context) error {
 		return err
 	}
 	var running string
-	if err := w.db.QueryRowContext(ctx, inProgress).Scan(&running); err != nil {
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := w.db.QueryRowContext(qctx, inProgress).Scan(&running); err != nil {
 		return err
 	}
 	w.mu.Lock()
@@ -142,7 +160,10 @@ func (w *waker) watch(ctx context.Context, running string) {
 		case <-t.C:
 		}
 		var n int
-		if err := w.db.QueryRowContext(ctx, stillRunning, running).Scan(&n); err != nil || n == 0 {
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := w.db.QueryRowContext(qctx, stillRunning, running).Scan(&n)
+		cancel()
+		if err != nil || n == 0 {
 			w.signal()
 			return
 		}

@@ -26,7 +26,10 @@ const (
 	// without FIRE_TRIGGERS): such a row is never claimed.
 	// attempts counts claims, so a message that kills its listener every
 	// time still goes dead after max_attempts. Rows come back oldest due
-	// first (the due time before the claim).
+	// first (the due time before the claim). @p4 limits the claim to some
+	// channels (listen --channels), a JSON array of codes; N'' means all.
+	// @p5 leaves out channels the listener cannot run now (parked or
+	// saturated), likewise.
 	//
 	// A message over relay.settings.max_message_bytes (DATALENGTH of title,
 	// body and payload, as relay.enqueue counts it) comes back without
@@ -58,6 +61,8 @@ WITH due AS (
         created_at, status, attempts, locked_by, locked_until, next_attempt_at
     FROM relay.message WITH (UPDLOCK, READPAST, ROWLOCK)
     WHERE next_attempt_at <= SYSUTCDATETIME() AND status IN (N'pending', N'sending')
+      AND (@p4 = N'' OR channel IN (SELECT f.code FROM OPENJSON(@p4) WITH (code nvarchar(100) '$') AS f))
+      AND (@p5 = N'' OR channel NOT IN (SELECT s.code FROM OPENJSON(@p5) WITH (code nvarchar(100) '$') AS s))
     ORDER BY next_attempt_at, id
 )
 UPDATE due

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -31,8 +32,10 @@ const (
 // plan per statement text and parameter declaration: the large parameters
 // are declared nvarchar(max) always, not nvarchar(their length).
 type queue struct {
-	d  Dialect
-	db *sql.DB
+	d    Dialect
+	db   *sql.DB
+	only string // a JSON array of the only channels to claim; "": all
+	skip atomic.Pointer[string]
 }
 
 // NewQueue checks that the database can run the listener's statements:
@@ -70,12 +73,17 @@ func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Durat
 		return nil, err
 	}
 	n = max(1, min(n, maxClaim))
+	skip := ""
+	if p := q.skip.Load(); p != nil {
+		skip = *p
+	}
 	conn, err := q.db.Conn(ctx)
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
 	defer conn.Close()
-	rows, err := conn.QueryContext(ctx, claimDue, int32(n), mssql.NVarCharMax(token), milliseconds(lease))
+	rows, err := conn.QueryContext(ctx, claimDue, int32(n), mssql.NVarCharMax(token), milliseconds(lease),
+		mssql.NVarCharMax(q.only), mssql.NVarCharMax(skip))
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
@@ -213,4 +221,22 @@ func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {
 }
 
 // Close has nothing to release: the queue uses the caller's pool.
+// OnlyChannels limits the claim to codes, passed as a JSON array.
+func (q *queue) OnlyChannels(codes []string) { q.only = jsonList(codes) }
+
+// SkipChannels leaves codes out of the following claims.
+func (q *queue) SkipChannels(codes []string) {
+	s := jsonList(codes)
+	q.skip.Store(&s)
+}
+
+// jsonList is codes as a JSON array, "" for none.
+func jsonList(codes []string) string {
+	if len(codes) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(codes) // strings: cannot fail
+	return string(b)
+}
+
 func (q *queue) Close() error { return nil }

@@ -18,6 +18,7 @@ import (
 	"weak"
 
 	"github.com/dbrelay/dbrelay/dialect"
+	"github.com/dbrelay/dbrelay/internal/tcpopt"
 	mssql "github.com/microsoft/go-mssqldb"
 	"github.com/xo/dburl"
 )
@@ -35,7 +36,7 @@ func (Dialect) Name() string { return "sqlserver" }
 const appName = "dbrelay"
 
 // Connect opens a go-mssqldb pool for a sqlserver:// (or ms:) URL.
-func (Dialect) Connect(u *dburl.URL) (*sql.DB, string, error) {
+func (Dialect) Connect(u *dburl.URL, d *tcpopt.Dialer) (*sql.DB, string, error) {
 	if u.Driver != "sqlserver" {
 		return nil, "", errors.New("Azure Active Directory authentication (fedauth, azuresql://) is not built into dbrelay; use a SQL login in the URL (sqlserver://user:password@host:1433?database=dbname)")
 	}
@@ -47,7 +48,8 @@ func (Dialect) Connect(u *dburl.URL) (*sql.DB, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	db := sql.OpenDB(connector)
+	connector.Dialer = d
+	db := sql.OpenDB(dialect.Guard(connector, d))
 	remember(db, dsn)
 	return db, dsn, nil
 }

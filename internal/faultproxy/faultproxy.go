@@ -14,6 +14,7 @@ package faultproxy
 
 import (
 	"net"
+	"net/url"
 	"sync"
 )
 
@@ -195,4 +196,20 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 			return // EOF or a cut: serve closes both sides
 		}
 	}
+}
+
+// Front starts a proxy to the host:port of a database URL and returns the
+// same URL pointing at the proxy, for a client that must reach the server
+// only through it.
+func Front(rawURL string) (*Proxy, string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := Start(u.Host)
+	if err != nil {
+		return nil, "", err
+	}
+	u.Host = p.Addr()
+	return p, u.String(), nil
 }
