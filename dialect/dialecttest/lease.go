@@ -191,8 +191,9 @@ WHERE (id = ? AND status = 'dead' AND attempts = 0 AND last_error LIKE 'message_
 
 // A message waiting in the listener's own queue behind a slow endpoint for
 // longer than the lease is not claimed again by the same listener: its
-// lease is renewed while it waits and runs (issue 13, defect 1). One worker,
-// 8 messages, an endpoint answering 200 after 400 ms: the last waits about
+// lease is renewed while it waits and runs (issue 13, defect 1). Four
+// workers (three for a lone channel: dispatch keeps one in reserve), 24
+// messages, an endpoint answering 200 after 400 ms: the last waits about
 // 3 s, the lease is 2 s.
 func testSlowEndpointHeldNotReclaimed(t *testing.T, h Harness) {
 	d := fresh(t, h)
@@ -201,16 +202,16 @@ func testSlowEndpointHeldNotReclaimed(t *testing.T, h Harness) {
 	d.webhook("slow", rcv.URL+"/slow", 5, 5000)
 	d.setDefault("slow")
 	var names []string
-	for i := 0; i < 8; i++ {
+	for i := 0; i < 24; i++ {
 		names = append(names, "r"+strconv.Itoa(i))
 	}
 	d.push("s", strings.Join(names, ","), "t", "x")
 	cfg := TestConfig(t)
-	cfg.Workers, cfg.BatchSize, cfg.Lease = 1, 10, 2*time.Second
+	cfg.Workers, cfg.BatchSize, cfg.Lease = 4, 30, 2*time.Second
 	logs := &syncBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	StartListener(t, d.Conn, cfg)
-	d.waitUntil("all sent", 30*time.Second, `SELECT CASE WHEN count(*) = 8 THEN 1 ELSE 0 END FROM relay.message WHERE status = 'sent'`)
+	d.waitUntil("all sent", 30*time.Second, `SELECT CASE WHEN count(*) = 24 THEN 1 ELSE 0 END FROM relay.message WHERE status = 'sent'`)
 	for key, n := range rcv.KeysSeen() {
 		if n != 1 {
 			t.Errorf("message %s delivered %d times", key, n)
@@ -219,8 +220,8 @@ func testSlowEndpointHeldNotReclaimed(t *testing.T, h Harness) {
 	if n := d.count(`SELECT count(*) FROM relay.message WHERE attempts <> 1`); n != 0 {
 		t.Errorf("%d messages claimed more than once", n)
 	}
-	if n := d.count(`SELECT count(*) FROM relay.delivery`); n != 8 {
-		t.Errorf("%d delivery rows, want 8", n)
+	if n := d.count(`SELECT count(*) FROM relay.delivery`); n != 24 {
+		t.Errorf("%d delivery rows, want 24", n)
 	}
 	// Renewed, not merely kept from being sent on an expired lease.
 	if out := logs.String(); strings.Contains(out, "given back unsent") || strings.Contains(out, "not applied") {
