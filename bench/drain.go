@@ -3,9 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"strings"
 	"time"
 )
 
@@ -116,47 +113,11 @@ func waitRelayFinished(ctx context.Context, d *database, firstID int64, n int, d
 	}
 }
 
-// runDrainSyncCommit is the drain with the listener's own sessions
-// committing synchronously, so that a claim survives a PostgreSQL crash
-// (issue 13, defect 7): against the drain row it is the price of durable
-// claims. Today's listener sets synchronous_commit=off on its sessions
-// itself, after anything the URL asks for, so the row needs a listener
-// switch: SYNC_COMMIT_ARGS names its flags, or a `listen` flag whose name
-// mentions synchronous commit or durable claims is used when it exists
-// (with "on" when it takes a value). Without either the row is skipped.
-func runDrainSyncCommit(ctx context.Context, l *lab) (measurement, error) {
-	args, why := syncCommitArgs(ctx, l.bin)
-	if args == nil {
-		return measurement{}, skipError{why}
-	}
-	return runDrain(ctx, l, false, args...)
-}
-
-// syncCommitArgs finds the flags that make the listener's sessions commit
-// synchronously, or says why there are none.
-func syncCommitArgs(ctx context.Context, bin string) ([]string, string) {
-	if s := strings.TrimSpace(os.Getenv("SYNC_COMMIT_ARGS")); s != "" {
-		return strings.Fields(s), ""
-	}
-	out, err := exec.CommandContext(ctx, bin, "listen", "--help").CombinedOutput()
-	if err != nil {
-		return nil, fmt.Sprintf("dbrelay listen --help: %v", err)
-	}
-	// urfave/cli lists a flag as "--name value" when it takes a value
-	// (or with an upper-case placeholder), and as "--name" when boolean.
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 0 || !strings.HasPrefix(f[0], "--") {
-			continue
-		}
-		name := strings.TrimSuffix(f[0], ",")
-		if !strings.Contains(name, "synchronous-commit") && !strings.Contains(name, "durable") {
-			continue
-		}
-		if len(f) > 1 && (strings.TrimSuffix(f[1], ",") == "value" || f[1] == strings.ToUpper(f[1])) {
-			return []string{name + "=on"}, ""
-		}
-		return []string{name}, ""
-	}
-	return nil, "the listener has no switch for synchronous_commit on its own sessions (it sets it off itself); set SYNC_COMMIT_ARGS to the flags that select durable claims once it has one"
+// runDrainAsyncClaims is the drain with claims committed asynchronously
+// (`listen --durable-claims=false`), the listener's behaviour before issue
+// 13 defect 7. The drain row runs the default, durable claims (a claim the
+// listener acted on survives a PostgreSQL crash); drain ÷ this row is what
+// that durability costs.
+func runDrainAsyncClaims(ctx context.Context, l *lab) (measurement, error) {
+	return runDrain(ctx, l, false, "--durable-claims=false")
 }

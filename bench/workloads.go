@@ -49,7 +49,7 @@ const (
 	wRiverDefault  = "river-default"
 	wBacklog       = "backlog"
 	wHeadOfLine    = "head-of-line"
-	wSyncCommit    = "drain-sync-commit"
+	wAsyncClaims   = "drain-async-claims"
 	wLatencyNotify = "latency-notify"
 	wLatencyRiver  = "latency-river"
 	wLatencyPoll   = "latency-poll"
@@ -82,7 +82,7 @@ func workloadList(c config) []workload {
 			return runDrain(ctx, l, true)
 		}},
 		{wHeadOfLine, "dbrelay drain of a healthy channel beside one whose endpoint never answers (timeout 5 s)", runHeadOfLine},
-		{wSyncCommit, "dbrelay drain, listener sessions with synchronous_commit on (durable claims)", runDrainSyncCommit},
+		{wAsyncClaims, "dbrelay drain, claims committed asynchronously (--durable-claims=false)", runDrainAsyncClaims},
 		{wLatencyNotify, "dbrelay latency, NOTIFY (default)", func(ctx context.Context, l *lab) (measurement, error) {
 			return runLatencyDbrelay(ctx, l, false)
 		}},

@@ -1,4 +1,4 @@
--- dbrelay 000003 (PostgreSQL): idempotent write-backs (issue 13, defect 3).
+-- dbrelay 000012 (PostgreSQL): idempotent write-backs (issue 13, defect 3).
 --
 -- Applied by `dbrelay migrate up`, or by hand with the upstream CLI
 -- (migrate -path sql/postgres -database "$URL" up). One implicit
@@ -27,7 +27,7 @@
 --
 -- Upgrading: adding the columns rewrites nothing; building the key reads
 -- relay.delivery once, under a lock that makes write-backs wait meanwhile.
--- Down (000003_delivery_fence.down.sql) drops both columns and the key and
+-- Down (000012_delivery_fence.down.sql) drops both columns and the key and
 -- recreates delivery_message.
 ALTER TABLE relay.delivery
     ADD COLUMN claim_token text,

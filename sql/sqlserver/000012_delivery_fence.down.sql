@@ -1,4 +1,4 @@
--- dbrelay 000003 down (SQL Server): back to version 2's relay.delivery.
+-- dbrelay 000012 down (SQL Server): back to version 11's relay.delivery.
 --
 -- One batch, one transaction. Drops claim_token, applied and their unique
 -- key, and recreates the index delivery_message. Version 2's listener must

@@ -1,4 +1,4 @@
--- dbrelay 000003 (SQL Server): idempotent write-backs (issue 13, defect 3).
+-- dbrelay 000012 (SQL Server): idempotent write-backs (issue 13, defect 3).
 --
 -- One batch, one transaction (golang-migrate's sqlserver driver sends the
 -- file as it is; it also runs as it is in sqlcmd or SSMS).
@@ -11,7 +11,7 @@
 --
 --   claim_token  the token of the claim the attempt was made under
 --                (relay.message.locked_by at the time). Rows written before
---                this migration get N'before-000003:<id>', unique per row:
+--                this migration get N'before-000012:<id>', unique per row:
 --                SQL Server's unique key treats NULLs as equal, and a
 --                filtered index would fail DML for sessions with
 --                QUOTED_IDENTIFIER off (error 1934; deleting a message
@@ -28,14 +28,14 @@
 -- delivery_message.
 --
 -- Upgrading: relay.delivery is rewritten (every row gets its claim_token).
--- Down (000003_delivery_fence.down.sql) drops both columns and the key and
+-- Down (000012_delivery_fence.down.sql) drops both columns and the key and
 -- recreates delivery_message.
 
 SET XACT_ABORT ON;
 BEGIN TRANSACTION;
 
 ALTER TABLE relay.delivery ADD claim_token nvarchar(200) NULL, applied bit NULL;
-EXEC sp_executesql N'UPDATE relay.delivery SET claim_token = N''before-000003:'' + CONVERT(nvarchar(20), id)';
+EXEC sp_executesql N'UPDATE relay.delivery SET claim_token = N''before-000012:'' + CONVERT(nvarchar(20), id)';
 ALTER TABLE relay.delivery ADD CONSTRAINT delivery_attempt_key UNIQUE (message_id, claim_token, attempt);
 DROP INDEX delivery_message ON relay.delivery;
 
