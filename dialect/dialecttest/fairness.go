@@ -3,12 +3,11 @@ package dialecttest
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/dbrelay/dbrelay/internal/smtptest"
 	"github.com/dbrelay/dbrelay/listener"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -22,35 +21,11 @@ func runFairnessSuite(t *testing.T, h Harness) {
 	t.Run("OnlyChannels", func(t *testing.T) { testOnlyChannels(t, h) })
 }
 
-// stallServer accepts TCP connections and never answers.
+// stallServer accepts TCP connections and never answers: an HTTP endpoint
+// that stalls, made by the same helper as a wedged SMTP server.
 func stallServer(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return "http://" + ln.Addr().String()
+	return "http://" + smtptest.Stalled(t)
 }
 
 // enqueue adds a message for receiver on channel and returns its id.

@@ -298,7 +298,7 @@ func (s *session) Logout() error {
 	return nil
 }
 
-// Stalled returns the address of a server that accepts connections and
+// Stalled returns the address of a TCP server that accepts connections and
 // never says a word (a mail server wedged behind a firewall that
 // black-holes packets): a client waits until its own timeout. It closes
 // what it accepted when the test ends.
