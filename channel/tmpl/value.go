@@ -117,7 +117,9 @@ func ReadSecret(env *secret.Env, field, name, what string) (string, error) {
 	v, err := env.Get(name)
 	switch {
 	case errors.Is(err, secret.ErrNotSet):
-		return "", fmt.Errorf("%s %s is not set or empty; set %s in the listener's environment to %s", field, name, name, what)
+		// Wrapped, so that the listener's stored reason can say "not set"
+		// (listener.storedReason) rather than "unusable config".
+		return "", fmt.Errorf("%w: %s %s is not set or empty; set %s in the listener's environment to %s", secret.ErrNotSet, field, name, name, what)
 	case err != nil:
 		return "", fmt.Errorf("%s: %w", field, err)
 	}

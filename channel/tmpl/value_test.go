@@ -52,3 +52,18 @@ func TestValue(t *testing.T) {
 		t.Errorf("a variable not allowed: %v", err)
 	}
 }
+
+// A secret that is allowed but not set is reported as secret.ErrNotSet, so
+// the listener can store "not set" as the reason rather than "unusable
+// config"; one that is not allowed stays secret.ErrNotAllowed.
+func TestReadSecretErrors(t *testing.T) {
+	env := secret.FromMap(map[string]string{"HOME": "/root"})
+	_, err := ReadSecret(env, "secret_env", "DBRELAY_SECRET_MISSING", "the key")
+	if !errors.Is(err, secret.ErrNotSet) || !strings.Contains(err.Error(), "set DBRELAY_SECRET_MISSING") {
+		t.Errorf("unset secret: %v, want secret.ErrNotSet saying what to set", err)
+	}
+	_, err = ReadSecret(env, "secret_env", "HOME", "the key")
+	if !errors.Is(err, secret.ErrNotAllowed) || errors.Is(err, secret.ErrNotSet) {
+		t.Errorf("secret not allowed: %v, want secret.ErrNotAllowed only", err)
+	}
+}

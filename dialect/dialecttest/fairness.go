@@ -91,7 +91,7 @@ func testBrokenChannelVisible(t *testing.T, h Harness) {
 	stop := StartListener(t, d.Conn, cfg)
 	d.waitUntil("channel_stats showing the broken channel", 20*time.Second,
 		`SELECT CASE WHEN count(*) = 1 THEN 1 ELSE 0 END FROM relay_api.channel_stats
-		 WHERE channel = 'nosecret' AND up = ? AND reason LIKE '%nosecret%' AND waiting = 2 AND parked_until IS NULL`, false)
+		 WHERE channel = 'nosecret' AND up = ? AND reason LIKE '%nosecret%not set%' AND waiting = 2 AND parked_until IS NULL`, false)
 	if n := d.count(`SELECT count(*) FROM relay_api.channel_stats WHERE channel = 'fine' AND up = ? AND reason IS NULL`, true); n != 1 {
 		t.Fatal("the healthy channel is not shown up")
 	}
