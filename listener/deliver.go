@@ -118,6 +118,7 @@ func (l *Listener) deliver(ctx context.Context, c *dialect.Claimed) finished {
 		} // interrupted by shutdown: due again at once, for whichever listener
 	}
 	l.logAttempt(c, &o)
+	l.noteEcho(c, &o)
 	if l.cfg.Observe != nil {
 		l.cfg.Observe(Attempt{Message: &c.Message, Result: o.Result, Status: o.Status, RetryIn: o.RetryIn, Duration: o.Duration})
 	}

@@ -45,6 +45,11 @@ func (l *Listener) health() []dialect.ChannelHealth {
 			h.Up, h.ParkedUntil = false, until
 			h.Reason = fmt.Sprintf("channel %q is parked: %d attempts in a row got no answer (timeout or connection failure); the listener tries it again at parked_until",
 				code, breakerFailures)
+		default:
+			if why, failed := l.echoFailed.Load(code); failed {
+				h.Up = false
+				h.Reason = fmt.Sprintf("the last ECHO health check on channel %q failed (%s); it counts as up again after a delivery on it succeeds", code, why)
+			}
 		}
 		out = append(out, h)
 	}

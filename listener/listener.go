@@ -67,6 +67,9 @@ type Listener struct {
 	// Progress, for Ready: since when the claimer and the writer have been
 	// trying without success.
 	claiming, writing trying
+	// echoFailed holds, per channel, why its last ECHO health check failed
+	// (channel code → string), until an attempt on it succeeds (echo.go).
+	echoFailed sync.Map
 }
 
 // finished is an outcome on its way to the writers, with what the metrics

@@ -297,7 +297,10 @@ func testEchoHealthCheck(t *testing.T, h Harness) {
 		t.Fatalf("%d ECHO messages on idle, want 1", n)
 	}
 	// A listener delivers it; with a 1 s interval it raises the next ones.
-	d.exec(`UPDATE relay.channel SET echo_every_s = 1 WHERE code = 'idle'`)
+	// sick answers its checks with a refusal: it is reported down.
+	rcv.Script("/sick", func(int) Reply { return Reply{Status: 410, Body: "gone"} })
+	d.webhook("sick", rcv.URL+"/sick", 3, 5000)
+	d.exec(`UPDATE relay.channel SET echo_every_s = 1 WHERE code IN ('idle', 'sick')`)
 	cfg := TestConfig(t)
 	cfg.EchoCheck = 50 * time.Millisecond
 	StartListener(t, d.Conn, cfg)
@@ -309,6 +312,11 @@ func testEchoHealthCheck(t *testing.T, h Harness) {
 	}
 	d.waitUntil("the last check shows as ok", 20*time.Second,
 		`SELECT COUNT(*) FROM relay_api.channel_echo WHERE channel = 'idle' AND ok = ? AND response_code = 200 AND rtt_ms IS NOT NULL`, true)
+	d.waitUntil("the failed check shows sick as down", 20*time.Second,
+		`SELECT COUNT(*) FROM relay_api.channel_stats WHERE channel = 'sick' AND up = ? AND reason LIKE '%ECHO health check%410%'`, false)
+	if n := d.count(`SELECT COUNT(*) FROM relay_api.channel_stats WHERE channel = 'idle' AND up = ?`, true); n != 1 {
+		t.Fatalf("idle answers its checks but is not up (%d rows)", n)
+	}
 	// busy is checked too once its message is delivered; off never.
 	if n := d.count(`SELECT COUNT(*) FROM relay.message WHERE event = 'ECHO' AND channel = 'off'`); n != 0 {
 		t.Fatalf("%d checks on a channel without echo_every_s", n)
