@@ -26,6 +26,7 @@ func TestListenFlagValues(t *testing.T) {
 		{args: []string{"--workers", "-3"}, want: "--workers -3: must be at least 1"},
 		{args: []string{"--lease", "0s"}, want: "--lease 0s: must be more than 0"},
 		{args: []string{"--poll-interval", "0"}, want: "--poll-interval 0s: must be more than 0"},
+		{args: []string{"--echo-check", "0s"}, want: "--echo-check 0s: give how often"},
 		{args: []string{"--lease", "10"}, want: "--lease 10: a duration needs a unit: write 10s"},
 		{args: []string{"--grace", "1.5"}, want: "--grace 1.5: a duration needs a unit: write 1.5s"},
 		{args: []string{"--lease", "soon"}, want: "--lease soon: not a duration"},

@@ -40,6 +40,7 @@ func listenCommand() *cli.Command {
 			&cli.BoolFlag{Name: "no-notify", EnvVars: []string{"DBRELAY_NO_NOTIFY"}, Usage: "ignore LISTEN/NOTIFY and only poll"},
 			&cli.BoolFlag{Name: "durable-claims", Value: !d.AsyncClaims, EnvVars: []string{"DBRELAY_DURABLE_CLAIMS"}, Usage: "PostgreSQL: each claim waits for its WAL flush, so a database crash never forgets a claim already acted on and attempt numbers never repeat; --durable-claims=false is faster, see README \"Durable claims\""},
 			&cli.DurationFlag{Name: "linger", Value: d.Linger, EnvVars: []string{"DBRELAY_LINGER"}, Usage: "with NOTIFY: after finding work, keep claiming every --linger-poll for this long before going idle (so a steady flow costs hosts no NOTIFY); negative turns it off"},
+			&cli.DurationFlag{Name: "echo-check", Value: 15 * time.Second, EnvVars: []string{"DBRELAY_ECHO_CHECK"}, Usage: "how often to look for channels due their ECHO health check (relay.channel.echo_every_s, docs/events.md); negative turns it off in this listener"},
 			&cli.DurationFlag{Name: "linger-poll", Value: d.LingerPoll, EnvVars: []string{"DBRELAY_LINGER_POLL"}, Usage: "how often a lingering listener claims"},
 			&cli.DurationFlag{Name: "retry-base", Value: d.RetryBase, EnvVars: []string{"DBRELAY_RETRY_BASE"}, Usage: "delay before the first retry; doubled for each further one"},
 			&cli.DurationFlag{Name: "retry-max", Value: d.RetryMax, EnvVars: []string{"DBRELAY_RETRY_MAX"}, Usage: "longest delay between retries"},
@@ -104,6 +105,9 @@ func checkListenFlags(c *cli.Context) error {
 			return usagef("--%s %s: must be more than 0 (default %s)", name, v, def)
 		}
 	}
+	if c.Duration("echo-check") == 0 {
+		return usagef("--echo-check 0s: give how often to look for channels due an ECHO (default 15s), or a negative value to turn the check off")
+	}
 	return nil
 }
 
@@ -162,6 +166,7 @@ func listen(c *cli.Context) error {
 		AsyncClaims:  !c.Bool("durable-claims"),
 		Linger:       c.Duration("linger"),
 		LingerPoll:   c.Duration("linger-poll"),
+		EchoCheck:    c.Duration("echo-check"),
 		RetryBase:    c.Duration("retry-base"),
 		RetryMax:     c.Duration("retry-max"),
 		Grace:        c.Duration("grace"),
