@@ -76,7 +76,10 @@ func (l *lab) explainClaim(ctx context.Context, d *database) error {
 	batch, leaseMs := l.cfg.Listener.BatchSize, l.cfg.Listener.Lease.Milliseconds()
 	var plan []string
 	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+claim, batch, "bench-explain", leaseMs)
+		// The listener's arguments with its defaults: every channel ($4),
+		// none skipped ($5), durable claims ($6, synchronous_commit on).
+		rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+claim, batch, "bench-explain", leaseMs,
+			[]string{}, []string{}, "on")
 		if err != nil {
 			return err
 		}
