@@ -1,6 +1,7 @@
 package listener
 
 import (
+	"context"
 	"time"
 
 	"github.com/dbrelay/dbrelay/dialect"
@@ -39,41 +40,55 @@ func (l *Listener) writeLoop() {
 	}
 }
 
-// flush writes one batch, retrying while the database is unreachable. The
-// write-back is idempotent (an attempt is recorded once, under its claim
-// token), so retrying one whose reply was lost is safe. It gives up after
-// one lease: by then other listeners may have claimed these messages again,
-// and the fence would reject the write anyway. At shutdown it gives up at
-// the shutdown's deadline (shutdown.go): the messages stay 'sending' until
-// their lease ends, then are claimed again.
+// flush writes one batch, retrying while the database is unreachable
+// (retryWrite). The write-back is idempotent (an attempt is recorded once,
+// under its claim token), so retrying one whose reply was lost is safe.
+// Giving up after one lease is right: by then other listeners may have
+// claimed these messages again, and the fence would reject the write
+// anyway. Given up, the messages stay 'sending' until their lease ends, then
+// are claimed again.
 func (l *Listener) flush(batch []finished, outs []dialect.Outcome) {
 	defer l.release(len(batch))
 	l.writing.start()
 	defer l.writing.done()
+	var fates []dialect.Fate
+	ok := l.retryWrite("write-back", "these messages stay 'sending' until their lease ends, then are claimed again",
+		len(batch), func(i int) int64 { return batch[i].ID },
+		func(ctx context.Context) (err error) { fates, err = l.queue.Finish(ctx, outs); return err })
+	if ok {
+		l.recordWritten(batch, fates)
+	}
+}
+
+// retryWrite runs write until it succeeds, retrying while the database is
+// unreachable, and reports whether it did. It gives up after one lease, or
+// at the shutdown's deadline when that comes first (shutdown.go), logging
+// what failed, what that leaves (lost) and the n ids (id(i)). Each run is
+// bounded by l.statementContext.
+func (l *Listener) retryWrite(what, lost string, n int, id func(int) int64, write func(context.Context) error) bool {
 	deadline := time.Now().Add(l.cfg.Lease)
 	stopping := l.stopping // nil once seen: it wakes the wait once
 	for attempt := 1; ; attempt++ {
 		ctx, cancel := l.statementContext()
-		fates, err := l.queue.Finish(ctx, outs)
+		err := write(ctx)
 		cancel()
 		if err == nil {
-			l.recordWritten(batch, fates)
-			return
+			return true
 		}
-		giveUp, why := deadline, "write-back failed for a whole lease; these messages stay 'sending' and will be claimed again"
+		giveUp, why := deadline, "for a whole lease"
 		if by, ok := l.shutdownDeadline(); ok && by.Before(giveUp) {
-			giveUp, why = by, "write-back failed until the shutdown deadline; these messages stay 'sending' until their lease ends, then are claimed again"
+			giveUp, why = by, "until the shutdown deadline"
 		}
 		if !time.Now().Before(giveUp) {
-			ids := make([]int64, len(batch))
-			for i := range batch {
-				ids[i] = batch[i].ID
+			ids := make([]int64, n)
+			for i := range ids {
+				ids[i] = id(i)
 			}
-			l.log.Error(why, "err", err, "ids", ids)
-			return
+			l.log.Error(what+" failed "+why+"; "+lost, "err", err, "ids", ids)
+			return false
 		}
 		wait := min(time.Duration(attempt)*100*time.Millisecond, 5*time.Second, time.Until(giveUp))
-		l.log.Error("write-back failed; retrying", "err", err, "n", len(batch), "in", wait.String())
+		l.log.Error(what+" failed; retrying", "err", err, "n", n, "in", wait.String())
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
