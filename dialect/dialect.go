@@ -150,7 +150,11 @@ type Queue interface {
 	// A message bigger than relay.settings.max_message_bytes comes back
 	// with Oversize set and without its title, body and payload, so the
 	// listener's memory stays bounded whatever the table holds.
-	Claim(ctx context.Context, token string, n int, lease time.Duration) ([]Claimed, error)
+	//
+	// skip leaves these channels' messages alone: the listener's channels
+	// that are parked or have all their share of workers busy
+	// (listener/dispatch.go).
+	Claim(ctx context.Context, token string, n int, lease time.Duration, skip []string) ([]Claimed, error)
 	// Unclaim gives back every message still held under token (a claim whose
 	// reply was lost may have committed): pending and due now, the claim's
 	// attempt given back. It returns how many it gave back.
@@ -172,10 +176,6 @@ type Queue interface {
 	// (`listen --channels`); none, the default, means every channel. Call
 	// it before the first Claim.
 	OnlyChannels(codes []string)
-	// SkipChannels makes the following Claims leave these channels'
-	// messages alone: the listener's channels that are parked or have all
-	// their share of workers busy (listener/dispatch.go).
-	SkipChannels(codes []string)
 	// Postpone makes the pending messages of a channel due after d (those
 	// due sooner), with last_error reason, without counting an attempt:
 	// the listener parked the channel. It returns how many it postponed.

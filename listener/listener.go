@@ -355,9 +355,8 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	token := l.cfg.ID + ":" + strconv.FormatUint(l.claims.Add(1), 36)
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
 	defer cancel()
-	l.queue.SkipChannels(l.dispatch.skip())
 	sent := time.Now()
-	claimed, err := l.queue.Claim(qctx, token, n, l.cfg.Lease)
+	claimed, err := l.queue.Claim(qctx, token, n, l.cfg.Lease, l.dispatch.skip())
 	if err != nil {
 		if l.unclaim(ctx, token) {
 			return 0, fmt.Errorf("%w; %w", err, errGivenBack)

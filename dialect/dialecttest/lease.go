@@ -31,7 +31,7 @@ func newQueue(t *testing.T, d *db) dialect.Queue {
 
 func claimAll(t *testing.T, q dialect.Queue, token string, want int, lease time.Duration) []dialect.Claimed {
 	t.Helper()
-	got, err := q.Claim(context.Background(), token, 100, lease)
+	got, err := q.Claim(context.Background(), token, 100, lease, nil)
 	if err != nil || len(got) != want {
 		t.Fatalf("claim %s: %d messages, err %v; want %d", token, len(got), err, want)
 	}

@@ -388,7 +388,7 @@ func testLeaseExpiryTakeOver(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	got, err := q.Claim(context.Background(), "crashed-listener:1", 10, 2*time.Second)
+	got, err := q.Claim(context.Background(), "crashed-listener:1", 10, 2*time.Second, nil)
 	if err != nil || len(got) != len(ids) {
 		t.Fatalf("claim: %d, %v", len(got), err)
 	}
@@ -412,14 +412,14 @@ func testFencedWriteBack(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	first, err := q.Claim(ctx, "old:1", 1, time.Second)
+	first, err := q.Claim(ctx, "old:1", 1, time.Second, nil)
 	if err != nil || len(first) != 1 {
 		t.Fatalf("first claim: %v %v", first, err)
 	}
 	var second []dialect.Claimed
 	deadline := time.Now().Add(10 * time.Second)
 	for len(second) == 0 && time.Now().Before(deadline) {
-		if second, err = q.Claim(ctx, "new:1", 1, time.Minute); err != nil {
+		if second, err = q.Claim(ctx, "new:1", 1, time.Minute, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -94,11 +94,6 @@ UPDATE relay.message
 SET next_attempt_at = now() + $2 * interval '1 millisecond', last_error = $3
 WHERE channel = $1 AND status = 'pending' AND next_attempt_at < now() + $2 * interval '1 millisecond'`
 
-func (q *queue) SkipChannels(codes []string) {
-	c := append([]string{}, codes...)
-	q.skip.Store(&c)
-}
-
 func (q *queue) Postpone(ctx context.Context, channel string, d time.Duration, reason string) (int64, error) {
 	res, err := q.db.ExecContext(ctx, postponeChannel, channel, d.Milliseconds(), reason)
 	if err != nil {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -26,7 +25,6 @@ type queue struct {
 	// syncClaim is synchronous_commit for claims: "on" (durable) or "off".
 	syncClaim string
 	only      []string // claim only these channels' messages; empty: all
-	skip      atomic.Pointer[[]string]
 }
 
 // NewQueue opens the listener's pool and prepares the write-back, renewal
@@ -67,10 +65,9 @@ func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn, opts dialect.
 // would hold the first run's rows under a token nobody knows holds them.
 // On a *sql.Conn the error comes back instead, and the listener gives back
 // what the token took (Unclaim).
-func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration) ([]dialect.Claimed, error) {
-	skip := []string{}
-	if p := q.skip.Load(); p != nil {
-		skip = *p
+func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration, skip []string) ([]dialect.Claimed, error) {
+	if skip == nil {
+		skip = []string{}
 	}
 	conn, err := q.db.Conn(ctx)
 	if err != nil {

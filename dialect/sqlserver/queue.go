@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"sync/atomic"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
@@ -35,7 +34,6 @@ type queue struct {
 	d    Dialect
 	db   *sql.DB
 	only string // a JSON array of the only channels to claim; "": all
-	skip atomic.Pointer[string]
 }
 
 // NewQueue checks that the database can run the listener's statements:
@@ -68,22 +66,18 @@ const compatibilityAdvice = "dbrelay's listener needs compatibility level 130 (S
 // hold the first run's rows under a token nobody knows holds them. On a
 // *sql.Conn the error comes back, and the listener gives back what the
 // token took (Unclaim).
-func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration) ([]dialect.Claimed, error) {
+func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration, skip []string) ([]dialect.Claimed, error) {
 	if err := checkToken(token); err != nil {
 		return nil, err
 	}
 	n = max(1, min(n, maxClaim))
-	skip := ""
-	if p := q.skip.Load(); p != nil {
-		skip = *p
-	}
 	conn, err := q.db.Conn(ctx)
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
 	defer conn.Close()
 	rows, err := conn.QueryContext(ctx, claimDue, int32(n), mssql.NVarCharMax(token), milliseconds(lease),
-		mssql.NVarCharMax(q.only), mssql.NVarCharMax(skip))
+		mssql.NVarCharMax(q.only), mssql.NVarCharMax(jsonList(skip)))
 	if err != nil {
 		return nil, q.d.Explain(err)
 	}
@@ -223,12 +217,6 @@ func (q *queue) Channels(ctx context.Context) ([]channel.Channel, error) {
 // Close has nothing to release: the queue uses the caller's pool.
 // OnlyChannels limits the claim to codes, passed as a JSON array.
 func (q *queue) OnlyChannels(codes []string) { q.only = jsonList(codes) }
-
-// SkipChannels leaves codes out of the following claims.
-func (q *queue) SkipChannels(codes []string) {
-	s := jsonList(codes)
-	q.skip.Store(&s)
-}
 
 // jsonList is codes as a JSON array, "" for none.
 func jsonList(codes []string) string {

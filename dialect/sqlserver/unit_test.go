@@ -155,7 +155,7 @@ func TestPushRejectsTruncatedArguments(t *testing.T) {
 
 func TestClaimRejectsLongToken(t *testing.T) {
 	q := &queue{}
-	if _, err := q.Claim(context.Background(), strings.Repeat("x", maxToken+1), 10, time.Second); err == nil || !strings.Contains(err.Error(), "--id") {
+	if _, err := q.Claim(context.Background(), strings.Repeat("x", maxToken+1), 10, time.Second, nil); err == nil || !strings.Contains(err.Error(), "--id") {
 		t.Fatalf("long token: %v", err)
 	}
 }
