@@ -151,10 +151,12 @@ type Queue interface {
 	// with Oversize set and without its title, body and payload, so the
 	// listener's memory stays bounded whatever the table holds.
 	//
-	// skip leaves these channels' messages alone: the listener's channels
-	// that are parked or have all their share of workers busy
-	// (listener/dispatch.go).
-	Claim(ctx context.Context, token string, n int, lease time.Duration, skip []string) ([]Claimed, error)
+	// deferrals are channels the listener cannot run now (parked, or all
+	// their share of workers busy: listener/dispatch.go). Their due
+	// messages that the claim meets are not taken but moved on (see
+	// Deferral); they count against n, and deferred says how many there
+	// were, so that claimed+deferred == n means more may be due.
+	Claim(ctx context.Context, token string, n int, lease time.Duration, deferrals []Deferral) (claimed []Claimed, deferred int, err error)
 	// Unclaim gives back every message still held under token (a claim whose
 	// reply was lost may have committed): pending and due now, the claim's
 	// attempt given back. It returns how many it gave back.
@@ -176,15 +178,23 @@ type Queue interface {
 	// (`listen --channels`); none, the default, means every channel. Call
 	// it before the first Claim.
 	OnlyChannels(codes []string)
-	// Postpone makes the pending messages of a channel due after d (those
-	// due sooner), with last_error reason, without counting an attempt:
-	// the listener parked the channel. It returns how many it postponed.
-	Postpone(ctx context.Context, channel string, d time.Duration, reason string) (int64, error)
 	// Schedule reserves slots of rate-limited channels in
 	// relay.channel_rate (package channel/ratelimit).
 	ratelimit.Schedule
 	// Close releases prepared statements.
 	Close() error
+}
+
+// Deferral is a channel whose due messages a claim moves on instead of
+// taking them: due again after about For (±10 %), pending and unlocked,
+// their attempts untouched (the endpoint was not tried), last_error set to
+// Reason unless it is empty. Moving them rather than stepping over them
+// keeps a stalled channel's backlog from costing every claim: each of its
+// messages is touched once per deferral, not once per claim.
+type Deferral struct {
+	Channel string
+	For     time.Duration
+	Reason  string
 }
 
 // QueueOptions are the listener's choices for its Queue.

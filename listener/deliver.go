@@ -34,25 +34,17 @@ func (l *Listener) deliverLoop(ctx, deliverCtx context.Context) {
 		l.outcomes <- f
 		l.releaseAll(held)
 		if park > 0 {
-			l.parked(ctx, c.Channel, park, len(held))
+			l.parked(c.Channel, park, len(held))
 		}
 	}
 }
 
-// parked moves the due messages of a channel just parked out of the way
-// until the park ends, in one statement, so that claims need not step over
-// them (nor take and release them) meanwhile; they are not attempts.
-func (l *Listener) parked(ctx context.Context, code string, park time.Duration, held int) {
-	reason := fmt.Sprintf("channel %q is parked: %d attempts in a row got no answer (timeout or connection failure); "+
-		"the listener tries it again in %s; waiting is not counted as an attempt", code, breakerFailures, park)
-	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
-	defer cancel()
-	n, err := l.queue.Postpone(qctx, code, park, reason)
-	if err != nil {
-		l.log.Error("could not postpone the messages of a parked channel; they are claimed and released instead", "channel", code, "err", err)
-	}
-	l.log.Warn("channel parked: its endpoint did not answer several attempts in a row", "channel", code,
-		"park", park, "released", held, "postponed", n)
+// parked logs a channel just parked. Its messages held here were released
+// until the park ends; those still due in the table are moved on by the
+// claims that meet them (dispatcher.deferrals), not attempts either.
+func (l *Listener) parked(code string, park time.Duration, held int) {
+	l.log.Warn("channel parked: its endpoint did not answer several attempts in a row; its messages wait until the park ends, not counted as attempts",
+		"channel", code, "park", park, "released", held)
 }
 
 // releaseAll hands messages the dispatcher will not run now to the writer:

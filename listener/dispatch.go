@@ -29,7 +29,8 @@ import (
 //     is all busy queues at most one share more of claimed messages; the
 //     claim's excess is released (the attempt given back) to be claimed
 //     again after about the channel's timeout (1 s to 10 s), so a stalled
-//     channel cannot fill the listener's slots either. A fast channel
+//     channel cannot fill the listener's slots either, and the next claims
+//     defer its due messages by as much (deferrals). A fast channel
 //     never has its messages released, and borrows the workers idle beyond
 //     the reserve. (Alone a channel may
 //     fill the slots: a stalled one then delays the first claim of another
@@ -38,8 +39,8 @@ import (
 //     channel that failed without an answer (timeout, refused or reset
 //     connection), the channel is parked: its messages held here are
 //     released, due again when the park ends, their attempt given back (an
-//     endpoint that was not tried is not an attempt), and so is every one
-//     claimed while it is parked. When the park ends, one attempt probes the
+//     endpoint that was not tried is not an attempt), and the claims defer
+//     its due messages until then. When the park ends, one attempt probes the
 //     endpoint: an answer closes the breaker; another failure parks the
 //     channel again for twice as long (parkFirst doubling up to parkMax).
 //
@@ -141,7 +142,7 @@ func (d *dispatcher) add(batch []*dialect.Claimed, timeout func(code string) tim
 			// Due again after about one attempt's time: a worker of this
 			// channel should be free by then. The message keeps
 			// last_error as it was.
-			out = append(out, release{c: c, delay: jitter(min(max(ln.timeout, time.Second), 10*time.Second))})
+			out = append(out, release{c: c, delay: jitter(ln.retryAfter())})
 			continue
 		}
 		ln.queue = append(ln.queue, c)
@@ -198,22 +199,39 @@ func (d *dispatcher) busyOthers(ln *lane) int {
 	return busy
 }
 
-// skip lists the channels the next claim should leave alone: parked ones,
-// and those that are not fast and have their share of workers busy and as
-// many queued, beside other channels with work. Their messages stay in the
-// table, where they cost the claim nothing but stepping over them, rather
-// than being claimed and released again.
-func (d *dispatcher) skip() []string {
+// deferrals lists the channels whose due messages the next claim should
+// move on rather than take (dialect.Deferral): parked ones, until the park
+// ends, and those that are not fast and have their share of workers busy
+// and as many queued, beside other channels with work, for about one
+// attempt's time (as add releases them). Skipping them in the claim
+// instead would leave them due, and every claim would step over all of
+// them again: with a stalled channel's backlog of thousands, the claims of
+// the healthy channels beside it would cost many times their own rows.
+func (d *dispatcher) deferrals() []dialect.Deferral {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	var out []string
+	var out []dialect.Deferral
 	now := d.now()
 	for _, ln := range d.order {
-		if now.Before(ln.parkedUntil) || d.saturated(ln) {
-			out = append(out, ln.code)
+		switch {
+		case now.Before(ln.parkedUntil):
+			out = append(out, dialect.Deferral{Channel: ln.code,
+				For: max(ln.parkedUntil.Sub(now), minDeferral), Reason: parkedReason(ln)})
+		case d.saturated(ln):
+			out = append(out, dialect.Deferral{Channel: ln.code, For: ln.retryAfter()})
 		}
 	}
 	return out
+}
+
+// minDeferral keeps a park about to end from deferring its messages for
+// next to nothing, to be met and deferred again by the next claim.
+const minDeferral = 100 * time.Millisecond
+
+// retryAfter is how long a saturated channel's excess waits: about one
+// attempt's time, when a worker of the channel should be free (1 s to 10 s).
+func (ln *lane) retryAfter() time.Duration {
+	return min(max(ln.timeout, time.Second), 10*time.Second)
 }
 
 // saturated is a channel whose claimed messages beyond those held would

@@ -18,9 +18,8 @@ func claimedOn(code string, first, n int) []*dialect.Claimed {
 	return out
 }
 
-func fixedTimeout(time.Duration) func(string) time.Duration {
-	return func(string) time.Duration { return 5 * time.Second }
-}
+// timeout5s is every channel's timeout: 5 s.
+func timeout5s(string) time.Duration { return 5 * time.Second }
 
 // tryTakeAll takes every message the dispatcher lets run now, as idle
 // workers would: no more than there are.
@@ -66,10 +65,10 @@ var (
 // whose attempts have not ended yet, or are slow, runs at most an eighth of
 // them; one that answers fast gets its fair share, and the workers the
 // slow one frees; what the slow one is given beyond its share and as many
-// queued is released, and the next claim leaves its messages alone.
+// queued is released, and the next claim defers its messages.
 func TestDispatchShares(t *testing.T) {
 	d := newDispatcher(16) // reserve 2
-	if rel := d.add(claimedOn("stall", 1, 20), fixedTimeout(0)); len(rel) != 0 {
+	if rel := d.add(claimedOn("stall", 1, 20), timeout5s); len(rel) != 0 {
 		t.Fatalf("alone, %d of 20 released", len(rel))
 	}
 	stalled := tryTakeAll(d)
@@ -77,7 +76,7 @@ func TestDispatchShares(t *testing.T) {
 		t.Fatalf("alone, the channel runs %d at once, want 14 (16 workers, 2 reserved)", got["stall"])
 	}
 	// The healthy channel arrives: it starts at once, in the reserve.
-	d.add(claimedOn("ok", 100, 40), fixedTimeout(0))
+	d.add(claimedOn("ok", 100, 40), timeout5s)
 	healthy := tryTakeAll(d)
 	if got := byChannel(healthy); got["ok"] != 2 {
 		t.Fatalf("beside the stalled channel, ran %v; want ok: 2", got)
@@ -89,13 +88,13 @@ func TestDispatchShares(t *testing.T) {
 	if got := byChannel(tryTakeAll(d)); got["ok"] != 6 || got["stall"] != 0 {
 		t.Fatalf("after 2 healthy and 4 slow attempts ended, ran %v; want ok: 6, stall: 0", got)
 	}
-	if got := strings.Join(d.skip(), ","); got != "stall" {
-		t.Fatalf("skip = %q, want stall", got)
+	if got := d.deferrals(); len(got) != 1 || got[0].Channel != "stall" || got[0].For != 5*time.Second || got[0].Reason != "" {
+		t.Fatalf("deferrals = %+v, want stall for 5 s (its timeout) keeping last_error", got)
 	}
 	// More for the slow channel, which runs 10 of its share of 2 and
 	// queues 6: released, due after about its timeout, without a reason
 	// (last_error stays as it was).
-	rel := d.add(claimedOn("stall", 200, 5), fixedTimeout(0))
+	rel := d.add(claimedOn("stall", 200, 5), timeout5s)
 	if len(rel) != 5 {
 		t.Fatalf("%d of 5 more for the slow channel released, want 5", len(rel))
 	}
@@ -105,7 +104,7 @@ func TestDispatchShares(t *testing.T) {
 		}
 	}
 	// The fast channel's messages are never released.
-	if rel := d.add(claimedOn("ok", 300, 100), fixedTimeout(0)); len(rel) != 0 {
+	if rel := d.add(claimedOn("ok", 300, 100), timeout5s); len(rel) != 0 {
 		t.Fatalf("%d of the fast channel's messages released", len(rel))
 	}
 }
@@ -114,8 +113,8 @@ func TestDispatchShares(t *testing.T) {
 // reserve, over its share.
 func TestDispatchFastChannelBorrows(t *testing.T) {
 	d := newDispatcher(16) // reserve 2
-	d.add(claimedOn("stall", 1, 4), fixedTimeout(0))
-	d.add(claimedOn("ok", 100, 40), fixedTimeout(0))
+	d.add(claimedOn("stall", 1, 4), timeout5s)
+	d.add(claimedOn("ok", 100, 40), timeout5s)
 	first := tryTakeAll(d)
 	if got := byChannel(first); got["ok"] != 2 || got["stall"] != 2 {
 		t.Fatalf("before any attempt ended ran %v; want ok: 2, stall: 2 (an eighth each)", got)
@@ -136,7 +135,7 @@ func TestDispatchBreaker(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	d := newDispatcher(8)
 	d.now = func() time.Time { return now }
-	d.add(claimedOn("stall", 1, 10), fixedTimeout(0))
+	d.add(claimedOn("stall", 1, 10), timeout5s)
 	running := tryTakeAll(d)
 	if len(running) != 7 {
 		t.Fatalf("running %d, want 7", len(running))
@@ -152,7 +151,7 @@ func TestDispatchBreaker(t *testing.T) {
 	if len(d.parked()) != 0 {
 		t.Fatal("parked although the endpoint answered")
 	}
-	d.add(claimedOn("stall", 50, 5), fixedTimeout(0))
+	d.add(claimedOn("stall", 50, 5), timeout5s)
 	running = append(running[5:], tryTakeAll(d)...)
 	var rel []release
 	var park time.Duration
@@ -170,15 +169,15 @@ func TestDispatchBreaker(t *testing.T) {
 	if len(rel) == 0 {
 		t.Fatal("parking released nothing although messages were queued")
 	}
-	if got := strings.Join(d.skip(), ","); got != "stall" {
-		t.Fatalf("while parked, skip = %q, want stall", got)
+	if got := d.deferrals(); len(got) != 1 || got[0].Channel != "stall" || got[0].For != parkFirst || !strings.Contains(got[0].Reason, "parked") {
+		t.Fatalf("while parked, deferrals = %+v, want stall until the park ends, with the reason", got)
 	}
 	for _, r := range rel {
 		if !strings.Contains(r.why, "parked") || r.delay < parkFirst*9/10 || r.delay > parkFirst*11/10 {
 			t.Fatalf("released with delay %v, reason %q", r.delay, r.why)
 		}
 	}
-	if rel := d.add(claimedOn("stall", 90, 3), fixedTimeout(0)); len(rel) != 3 {
+	if rel := d.add(claimedOn("stall", 90, 3), timeout5s); len(rel) != 3 {
 		t.Fatalf("claimed while parked: %d of 3 released", len(rel))
 	}
 	// The attempts in flight when it was parked end; they do not count.
@@ -189,7 +188,7 @@ func TestDispatchBreaker(t *testing.T) {
 	}
 	// The park ends: one probe at a time.
 	now = now.Add(parkFirst + time.Second)
-	d.add(claimedOn("stall", 95, 3), fixedTimeout(0))
+	d.add(claimedOn("stall", 95, 3), timeout5s)
 	probe := tryTakeAll(d)
 	if len(probe) != 1 {
 		t.Fatalf("after the park %d attempts run, want one probe", len(probe))
@@ -200,7 +199,7 @@ func TestDispatchBreaker(t *testing.T) {
 		t.Fatalf("after a failed probe parked until %v, want %v", until, now.Add(2*parkFirst))
 	}
 	now = now.Add(2*parkFirst + time.Second)
-	d.add(claimedOn("stall", 99, 1), fixedTimeout(0))
+	d.add(claimedOn("stall", 99, 1), timeout5s)
 	probe = tryTakeAll(d)
 	if len(probe) != 1 {
 		t.Fatalf("second probe: %d attempts", len(probe))
@@ -215,8 +214,8 @@ func TestDispatchBreaker(t *testing.T) {
 // workers release them), then take reports the end.
 func TestDispatchCloseDrains(t *testing.T) {
 	d := newDispatcher(2)
-	d.add(claimedOn("a", 1, 2), fixedTimeout(0))
-	d.add(claimedOn("b", 10, 2), fixedTimeout(0))
+	d.add(claimedOn("a", 1, 2), timeout5s)
+	d.add(claimedOn("b", 10, 2), timeout5s)
 	d.close()
 	n := 0
 	for {

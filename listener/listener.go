@@ -356,7 +356,7 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), queryTimeout)
 	defer cancel()
 	sent := time.Now()
-	claimed, err := l.queue.Claim(qctx, token, n, l.cfg.Lease, l.dispatch.skip())
+	claimed, deferred, err := l.queue.Claim(qctx, token, n, l.cfg.Lease, l.dispatch.deferrals())
 	if err != nil {
 		if l.unclaim(ctx, token) {
 			return 0, fmt.Errorf("%w; %w", err, errGivenBack)
@@ -389,10 +389,10 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 		// a large backlog of them is churned through.
 		pause(ctx, l.cfg.PollMin)
 	}
-	if len(claimed) > 0 {
-		l.log.Debug("claimed", "n", len(claimed), "token", token)
+	if len(claimed)+deferred > 0 {
+		l.log.Debug("claimed", "n", len(claimed), "deferred", deferred, "token", token)
 	}
-	return len(claimed), nil
+	return len(claimed) + deferred, nil
 }
 
 // errGivenBack marks a claim error after which the database at once gave

@@ -3,6 +3,7 @@ package dialecttest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"strconv"
@@ -31,7 +32,7 @@ func newQueue(t *testing.T, d *db) dialect.Queue {
 
 func claimAll(t *testing.T, q dialect.Queue, token string, want int, lease time.Duration) []dialect.Claimed {
 	t.Helper()
-	got, err := q.Claim(context.Background(), token, 100, lease, nil)
+	got, _, err := q.Claim(context.Background(), token, 100, lease, nil)
 	if err != nil || len(got) != want {
 		t.Fatalf("claim %s: %d messages, err %v; want %d", token, len(got), err, want)
 	}
@@ -115,6 +116,68 @@ func testUnclaimGivesBack(t *testing.T, h Harness) {
 	}
 	if n := d.count(`SELECT count(*) FROM relay.message WHERE locked_by = 'other:1' AND status = 'sending'`); n != 1 {
 		t.Fatal("unclaim touched another claim's message")
+	}
+}
+
+// A claim moves on the due messages of the channels it is told to defer
+// (parked or saturated in the listener) instead of taking them: due later,
+// pending and unlocked (a lease that had run out included), attempts as
+// they were, last_error set or kept. They count against the claim's n,
+// and the next claim does not meet them again.
+func testClaimDefers(t *testing.T, h Harness) {
+	d := fresh(t, h)
+	d.webhook("slow", "http://127.0.0.1:1/", 5, 1000)
+	d.webhook("ok", "http://127.0.0.1:1/", 5, 1000)
+	d.setDefault("slow")
+	slow := d.push("s", "a,b,c", "t", "x")
+	d.setDefault("ok")
+	d.push("s", "d,e", "t", "x")
+	q := newQueue(t, d)
+	// A listener that died holding the oldest slow message: its lease ran out.
+	dead, _, err := q.Claim(context.Background(), "dead:1", 1, time.Hour, nil)
+	if err != nil || len(dead) != 1 || dead[0].Channel != "slow" {
+		t.Fatalf("first claim: %+v, %v; want one slow message", dead, err)
+	}
+	d.exec(`UPDATE relay.message SET next_attempt_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Minute), dead[0].ID)
+
+	parked := []dialect.Deferral{{Channel: "slow", For: time.Hour, Reason: "slow is parked (test)"}}
+	got, deferred, err := q.Claim(context.Background(), "l:1", 4, time.Minute, parked)
+	if err != nil || len(got) != 1 || got[0].Channel != "ok" || deferred != 3 {
+		t.Fatalf("claim deferring slow: %d claimed (%+v), %d deferred, %v; want 1 ok claimed and 3 slow deferred", len(got), got, deferred, err)
+	}
+	for _, id := range slow {
+		var status, lastError string
+		var attempts int
+		var lockedBy sql.NullString
+		if err := d.DB.QueryRow(d.rebind(`SELECT status, attempts, locked_by, last_error FROM relay.message WHERE id = ?`), id).
+			Scan(&status, &attempts, &lockedBy, &lastError); err != nil {
+			t.Fatal(err)
+		}
+		wantAttempts := 0
+		if id == dead[0].ID {
+			wantAttempts = 1 // the dead listener's claim still counts
+		}
+		if status != "pending" || lockedBy.Valid || attempts != wantAttempts || lastError != parked[0].Reason {
+			t.Errorf("deferred message %d: status %s, locked_by %v, attempts %d, last_error %q; want pending, unlocked, %d, %q",
+				id, status, lockedBy, attempts, lastError, wantAttempts, parked[0].Reason)
+		}
+		if created, next := d.times(id); !next.Valid || next.Time.Sub(created) < 50*time.Minute {
+			t.Errorf("deferred message %d: due at %v (created %v), want about an hour later", id, next, created)
+		}
+	}
+	got, deferred, err = q.Claim(context.Background(), "l:2", 4, time.Minute, parked)
+	if err != nil || len(got) != 1 || got[0].Channel != "ok" || deferred != 0 {
+		t.Fatalf("next claim: %d claimed, %d deferred, %v; want the other ok message and nothing deferred again", len(got), deferred, err)
+	}
+
+	// A saturated channel's deferral has no reason: last_error stays.
+	d.exec(`UPDATE relay.message SET next_attempt_at = ?, last_error = 'earlier' WHERE id = ?`, time.Now().UTC().Add(-time.Minute), slow[1])
+	saturated := []dialect.Deferral{{Channel: "slow", For: time.Minute}}
+	if got, deferred, err = q.Claim(context.Background(), "l:3", 4, time.Minute, saturated); err != nil || len(got) != 0 || deferred != 1 {
+		t.Fatalf("claim deferring the saturated channel: %d claimed, %d deferred, %v; want 0 and 1", len(got), deferred, err)
+	}
+	if n := d.count(`SELECT count(*) FROM relay.message WHERE last_error = 'earlier' AND status = 'pending'`); n != 1 {
+		t.Fatal("a deferral without a reason changed last_error")
 	}
 }
 

@@ -38,6 +38,7 @@ func runListenerSuite(t *testing.T, h Harness) {
 	t.Run("WriteBackIdempotent", func(t *testing.T) { testWriteBackIdempotent(t, h) })
 	t.Run("WriteBackMessageDeleted", func(t *testing.T) { testWriteBackMessageDeleted(t, h) })
 	t.Run("UnclaimGivesBack", func(t *testing.T) { testUnclaimGivesBack(t, h) })
+	t.Run("ClaimDefers", func(t *testing.T) { testClaimDefers(t, h) })
 	t.Run("RenewLeases", func(t *testing.T) { testRenewLeases(t, h) })
 	t.Run("OversizeNotLoaded", func(t *testing.T) { testOversizeNotLoaded(t, h) })
 	t.Run("SlowEndpointHeldNotReclaimed", func(t *testing.T) { testSlowEndpointHeldNotReclaimed(t, h) })
@@ -388,7 +389,7 @@ func testLeaseExpiryTakeOver(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	got, err := q.Claim(context.Background(), "crashed-listener:1", 10, 2*time.Second, nil)
+	got, _, err := q.Claim(context.Background(), "crashed-listener:1", 10, 2*time.Second, nil)
 	if err != nil || len(got) != len(ids) {
 		t.Fatalf("claim: %d, %v", len(got), err)
 	}
@@ -412,14 +413,14 @@ func testFencedWriteBack(t *testing.T, h Harness) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	first, err := q.Claim(ctx, "old:1", 1, time.Second, nil)
+	first, _, err := q.Claim(ctx, "old:1", 1, time.Second, nil)
 	if err != nil || len(first) != 1 {
 		t.Fatalf("first claim: %v %v", first, err)
 	}
 	var second []dialect.Claimed
 	deadline := time.Now().Add(10 * time.Second)
 	for len(second) == 0 && time.Now().Before(deadline) {
-		if second, err = q.Claim(ctx, "new:1", 1, time.Minute, nil); err != nil {
+		if second, _, err = q.Claim(ctx, "new:1", 1, time.Minute, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

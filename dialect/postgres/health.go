@@ -84,20 +84,3 @@ func (d Dialect) ChannelStats(ctx context.Context, db *sql.DB) ([]dialect.Channe
 	s, err := dialect.ScanChannelStats(rows)
 	return s, d.Explain(err)
 }
-
-// postponeChannel moves a parked channel's pending messages due sooner
-// than the end of its park to that end ($2 ms from now), with last_error
-// saying why; attempts are not touched. It reads the due index
-// (message_due) up to the park's end.
-const postponeChannel = `
-UPDATE relay.message
-SET next_attempt_at = now() + $2 * interval '1 millisecond', last_error = $3
-WHERE channel = $1 AND status = 'pending' AND next_attempt_at < now() + $2 * interval '1 millisecond'`
-
-func (q *queue) Postpone(ctx context.Context, channel string, d time.Duration, reason string) (int64, error) {
-	res, err := q.db.ExecContext(ctx, postponeChannel, channel, d.Milliseconds(), reason)
-	if err != nil {
-		return 0, q.d.Explain(err)
-	}
-	return res.RowsAffected()
-}

@@ -74,7 +74,7 @@ func TestQueueSessionSettings(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer q.Close()
-	if _, err := q.Claim(context.Background(), "probe", 1, time.Second, nil); err != nil { // opens a queue session
+	if _, _, err := q.Claim(context.Background(), "probe", 1, time.Second, nil); err != nil { // opens a queue session
 		t.Fatal(err)
 	}
 	var n int
@@ -331,7 +331,7 @@ END $$`,
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := q.Claim(context.Background(), "probe:"+strconv.FormatBool(tc.async), 10, time.Hour, nil)
+		got, _, err := q.Claim(context.Background(), "probe:"+strconv.FormatBool(tc.async), 10, time.Hour, nil)
 		q.Close()
 		if err != nil || len(got) != 1 {
 			t.Fatalf("claim: %d, %v", len(got), err)

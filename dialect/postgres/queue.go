@@ -65,28 +65,37 @@ func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn, opts dialect.
 // would hold the first run's rows under a token nobody knows holds them.
 // On a *sql.Conn the error comes back instead, and the listener gives back
 // what the token took (Unclaim).
-func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration, skip []string) ([]dialect.Claimed, error) {
-	if skip == nil {
-		skip = []string{}
+func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration, deferrals []dialect.Deferral) ([]dialect.Claimed, int, error) {
+	codes, ms, reasons := []string{}, []int64{}, []string{}
+	for _, d := range deferrals {
+		codes = append(codes, d.Channel)
+		ms = append(ms, max(d.For.Milliseconds(), 1))
+		reasons = append(reasons, d.Reason)
 	}
 	conn, err := q.db.Conn(ctx)
 	if err != nil {
-		return nil, q.d.Explain(err)
+		return nil, 0, q.d.Explain(err)
 	}
 	defer conn.Close()
-	rows, err := conn.QueryContext(ctx, claimDue, n, token, lease.Milliseconds(), pq.Array(q.only), pq.Array(skip), q.syncClaim)
+	rows, err := conn.QueryContext(ctx, claimDue, n, token, lease.Milliseconds(), pq.Array(q.only), pq.Array(codes), q.syncClaim,
+		pq.Array(ms), pq.Array(reasons))
 	if err != nil {
-		return nil, q.d.Explain(err)
+		return nil, 0, q.d.Explain(err)
 	}
 	defer rows.Close()
-	out := make([]dialect.Claimed, 0, n)
+	out, deferred := make([]dialect.Claimed, 0, n), 0
 	for rows.Next() {
 		c := dialect.Claimed{Token: token}
 		m := &c.Message
 		var payload []byte
+		var isDeferred bool
 		if err := rows.Scan(&m.ID, &m.Key, &m.Event, &m.Sender, &m.Receiver, &m.Address, &m.Channel,
-			&m.Title, &m.Body, &payload, &m.Ref, &m.CreatedAt, &m.Attempt, &c.Size, &c.MaxBytes); err != nil {
-			return nil, err
+			&m.Title, &m.Body, &payload, &m.Ref, &m.CreatedAt, &m.Attempt, &c.Size, &c.MaxBytes, &isDeferred); err != nil {
+			return nil, 0, err
+		}
+		if isDeferred {
+			deferred++
+			continue
 		}
 		if payload != nil {
 			m.Payload = json.RawMessage(payload)
@@ -94,7 +103,7 @@ func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Durat
 		c.Oversize = c.MaxBytes > 0 && c.Size > c.MaxBytes
 		out = append(out, c)
 	}
-	return out, q.d.Explain(rows.Err())
+	return out, deferred, q.d.Explain(rows.Err())
 }
 
 func (q *queue) Unclaim(ctx context.Context, token string) (int64, error) {

@@ -94,19 +94,3 @@ func (d Dialect) ChannelStats(ctx context.Context, db *sql.DB) ([]dialect.Channe
 	s, err := dialect.ScanChannelStats(rows)
 	return s, d.Explain(err)
 }
-
-// postponeChannel moves a parked channel's pending messages due sooner
-// than the end of its park to that end (@p2 ms from now), with last_error
-// saying why; attempts are not touched.
-const postponeChannel = `
-UPDATE relay.message
-SET next_attempt_at = DATEADD(millisecond, CONVERT(int, @p2), SYSUTCDATETIME()), last_error = @p3
-WHERE channel = @p1 AND status = N'pending' AND next_attempt_at < DATEADD(millisecond, CONVERT(int, @p2), SYSUTCDATETIME());`
-
-func (q *queue) Postpone(ctx context.Context, channel string, d time.Duration, reason string) (int64, error) {
-	res, err := q.db.ExecContext(ctx, postponeChannel, mssql.NVarCharMax(channel), milliseconds(d), mssql.NVarCharMax(reason))
-	if err != nil {
-		return 0, q.d.Explain(err)
-	}
-	return res.RowsAffected()
-}

@@ -28,8 +28,17 @@ const (
 	// time still goes dead after max_attempts. Rows come back oldest due
 	// first (the due time before the claim). @p4 limits the claim to some
 	// channels (listen --channels), a JSON array of codes; N'' means all.
-	// @p5 leaves out channels the listener cannot run now (parked or
-	// saturated), likewise.
+	//
+	// @p5 is the deferrals (dialect.Deferral), a JSON array of
+	// {"code", "ms", "reason"}: channels the listener cannot run now
+	// (parked, or their share of workers busy). The rows of those channels
+	// that the scan meets are not taken but moved on: due after ms (±10 %),
+	// pending, unlocked, their attempts as they were, last_error set to
+	// reason unless it is empty. Leaving them due instead would make every
+	// later claim step over all of them again. They count against @p1 and
+	// come back as rows with deferred set and without title, body and payload,
+	// so that the listener knows the claim was full. Claimed rows are told apart from
+	// deferred ones by their new status.
 	//
 	// A message over relay.settings.max_message_bytes (DATALENGTH of title,
 	// body and payload, as relay.enqueue counts it) comes back without
@@ -52,37 +61,46 @@ DECLARE @claimed TABLE (
     created_at datetime2(6) NOT NULL,
     attempts int NOT NULL,
     due_at datetime2(6) NULL,
-    size bigint NOT NULL
+    size bigint NOT NULL,
+    deferred bit NOT NULL
 );
 DECLARE @max_bytes bigint = ISNULL((SELECT CONVERT(bigint, max_message_bytes) FROM relay.settings WHERE id = 1), 0);
 WITH due AS (
     SELECT TOP (@p1)
-        id, [key], event, sender, receiver, address, channel, title, body, payload, ref,
-        created_at, status, attempts, locked_by, locked_until, next_attempt_at
-    FROM relay.message WITH (UPDLOCK, READPAST, ROWLOCK)
-    WHERE next_attempt_at <= SYSUTCDATETIME() AND status IN (N'pending', N'sending')
-      AND (@p4 = N'' OR channel IN (SELECT f.code FROM OPENJSON(@p4) WITH (code nvarchar(100) '$') AS f))
-      AND (@p5 = N'' OR channel NOT IN (SELECT s.code FROM OPENJSON(@p5) WITH (code nvarchar(100) '$') AS s))
-    ORDER BY next_attempt_at, id
+        m.id, m.[key], m.event, m.sender, m.receiver, m.address, m.channel, m.title, m.body, m.payload,
+        m.ref, m.created_at, m.status, m.attempts, m.locked_by, m.locked_until, m.next_attempt_at,
+        m.last_error, d.ms AS defer_ms, d.reason AS defer_reason
+    FROM relay.message AS m WITH (UPDLOCK, READPAST, ROWLOCK)
+    LEFT JOIN OPENJSON(@p5) WITH (
+        code nvarchar(100) '$.code', ms int '$.ms', reason nvarchar(max) '$.reason'
+    ) AS d ON d.code = m.channel
+    WHERE m.next_attempt_at <= SYSUTCDATETIME() AND m.status IN (N'pending', N'sending')
+      AND (@p4 = N'' OR m.channel IN (SELECT f.code FROM OPENJSON(@p4) WITH (code nvarchar(100) '$') AS f))
+    ORDER BY m.next_attempt_at, m.id
 )
 UPDATE due
-SET status = N'sending',
-    attempts = attempts + 1,
-    locked_by = @p2,
-    locked_until = DATEADD(millisecond, CONVERT(int, @p3), SYSUTCDATETIME()),
-    next_attempt_at = DATEADD(millisecond, CONVERT(int, @p3), SYSUTCDATETIME())
+SET status = CASE WHEN defer_ms IS NULL THEN N'sending' ELSE N'pending' END,
+    attempts = CASE WHEN defer_ms IS NULL THEN attempts + 1 ELSE attempts END,
+    locked_by = CASE WHEN defer_ms IS NULL THEN @p2 END,
+    locked_until = CASE WHEN defer_ms IS NULL THEN DATEADD(millisecond, CONVERT(int, @p3), SYSUTCDATETIME()) END,
+    next_attempt_at = CASE
+        WHEN defer_ms IS NULL THEN DATEADD(millisecond, CONVERT(int, @p3), SYSUTCDATETIME())
+        ELSE DATEADD(millisecond, CONVERT(int, defer_ms * (0.9 + 0.2 * RAND(CHECKSUM(NEWID())))), SYSUTCDATETIME())
+    END,
+    last_error = CASE WHEN defer_ms IS NOT NULL AND defer_reason <> N'' THEN defer_reason ELSE last_error END
 OUTPUT inserted.id, inserted.[key], inserted.event, inserted.sender, inserted.receiver,
        inserted.address, inserted.channel, inserted.title, inserted.body, inserted.payload,
        inserted.ref, inserted.created_at, inserted.attempts, deleted.next_attempt_at,
        ISNULL(DATALENGTH(inserted.title), 0) + ISNULL(DATALENGTH(inserted.body), 0)
-           + ISNULL(DATALENGTH(inserted.payload), 0)
+           + ISNULL(DATALENGTH(inserted.payload), 0),
+       CASE WHEN inserted.status = N'sending' THEN 0 ELSE 1 END
 INTO @claimed (id, message_key, event, sender, receiver, address, channel, title, body, payload,
-               ref, created_at, attempts, due_at, size);
+               ref, created_at, attempts, due_at, size, deferred);
 SELECT id, LOWER(CONVERT(nvarchar(36), message_key)), event, sender, receiver, address, channel,
-       CASE WHEN @max_bytes = 0 OR size <= @max_bytes THEN title ELSE N'' END,
-       CASE WHEN @max_bytes = 0 OR size <= @max_bytes THEN body ELSE N'' END,
-       CASE WHEN @max_bytes = 0 OR size <= @max_bytes THEN payload END,
-       ISNULL(ref, N''), created_at, attempts, size, @max_bytes
+       CASE WHEN deferred = 0 AND (@max_bytes = 0 OR size <= @max_bytes) THEN title ELSE N'' END,
+       CASE WHEN deferred = 0 AND (@max_bytes = 0 OR size <= @max_bytes) THEN body ELSE N'' END,
+       CASE WHEN deferred = 0 AND (@max_bytes = 0 OR size <= @max_bytes) THEN payload END,
+       ISNULL(ref, N''), created_at, attempts, size, @max_bytes, deferred
 FROM @claimed
 ORDER BY due_at, id;`
 

@@ -66,30 +66,35 @@ const compatibilityAdvice = "dbrelay's listener needs compatibility level 130 (S
 // hold the first run's rows under a token nobody knows holds them. On a
 // *sql.Conn the error comes back, and the listener gives back what the
 // token took (Unclaim).
-func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration, skip []string) ([]dialect.Claimed, error) {
+func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration, deferrals []dialect.Deferral) ([]dialect.Claimed, int, error) {
 	if err := checkToken(token); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	n = max(1, min(n, maxClaim))
 	conn, err := q.db.Conn(ctx)
 	if err != nil {
-		return nil, q.d.Explain(err)
+		return nil, 0, q.d.Explain(err)
 	}
 	defer conn.Close()
 	rows, err := conn.QueryContext(ctx, claimDue, int32(n), mssql.NVarCharMax(token), milliseconds(lease),
-		mssql.NVarCharMax(q.only), mssql.NVarCharMax(jsonList(skip)))
+		mssql.NVarCharMax(q.only), mssql.NVarCharMax(deferralsJSON(deferrals)))
 	if err != nil {
-		return nil, q.d.Explain(err)
+		return nil, 0, q.d.Explain(err)
 	}
 	defer rows.Close()
-	out := make([]dialect.Claimed, 0, n)
+	out, deferred := make([]dialect.Claimed, 0, n), 0
 	for rows.Next() {
 		c := dialect.Claimed{Token: token}
 		m := &c.Message
 		var payload sql.NullString
+		var isDeferred bool
 		if err := rows.Scan(&m.ID, &m.Key, &m.Event, &m.Sender, &m.Receiver, &m.Address, &m.Channel,
-			&m.Title, &m.Body, &payload, &m.Ref, &m.CreatedAt, &m.Attempt, &c.Size, &c.MaxBytes); err != nil {
-			return nil, err
+			&m.Title, &m.Body, &payload, &m.Ref, &m.CreatedAt, &m.Attempt, &c.Size, &c.MaxBytes, &isDeferred); err != nil {
+			return nil, 0, err
+		}
+		if isDeferred {
+			deferred++
+			continue
 		}
 		if payload.Valid {
 			m.Payload = json.RawMessage(payload.String)
@@ -97,7 +102,26 @@ func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Durat
 		c.Oversize = c.MaxBytes > 0 && c.Size > c.MaxBytes
 		out = append(out, c)
 	}
-	return out, q.d.Explain(rows.Err())
+	return out, deferred, q.d.Explain(rows.Err())
+}
+
+// deferralsJSON is the claim's @p5: a JSON array of {"code", "ms",
+// "reason"}, [] when there are none (the claim LEFT JOINs it).
+func deferralsJSON(deferrals []dialect.Deferral) string {
+	if len(deferrals) == 0 {
+		return "[]"
+	}
+	type deferral struct {
+		Code   string `json:"code"`
+		MS     int64  `json:"ms"`
+		Reason string `json:"reason"`
+	}
+	list := make([]deferral, len(deferrals))
+	for i, d := range deferrals {
+		list[i] = deferral{Code: d.Channel, MS: min(max(d.For.Milliseconds(), 1), math.MaxInt32), Reason: d.Reason}
+	}
+	b, _ := json.Marshal(list) // strings and numbers: cannot fail
+	return string(b)
 }
 
 func checkToken(token string) error {

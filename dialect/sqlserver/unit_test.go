@@ -155,7 +155,7 @@ func TestPushRejectsTruncatedArguments(t *testing.T) {
 
 func TestClaimRejectsLongToken(t *testing.T) {
 	q := &queue{}
-	if _, err := q.Claim(context.Background(), strings.Repeat("x", maxToken+1), 10, time.Second, nil); err == nil || !strings.Contains(err.Error(), "--id") {
+	if _, _, err := q.Claim(context.Background(), strings.Repeat("x", maxToken+1), 10, time.Second, nil); err == nil || !strings.Contains(err.Error(), "--id") {
 		t.Fatalf("long token: %v", err)
 	}
 }
@@ -187,5 +187,23 @@ func TestOutcomeJSON(t *testing.T) {
 	}
 	if milliseconds(1000*24*time.Hour) != 1<<31-1 || milliseconds(-time.Second) != 0 {
 		t.Error("milliseconds does not clamp to DATEADD's int")
+	}
+}
+
+// The claim's deferrals go to SQL Server as a JSON array its OPENJSON
+// reads: codes as given, a delay in whole ms within int range (at least 1),
+// an empty reason kept empty (last_error left as it is); none is [].
+func TestDeferralsJSON(t *testing.T) {
+	if got := deferralsJSON(nil); got != "[]" {
+		t.Fatalf("no deferrals: %q, want []", got)
+	}
+	got := deferralsJSON([]dialect.Deferral{
+		{Channel: `a"b`, For: 1500 * time.Millisecond, Reason: "parked"},
+		{Channel: "c", For: 0},
+		{Channel: "d", For: 1000 * time.Hour},
+	})
+	want := `[{"code":"a\"b","ms":1500,"reason":"parked"},{"code":"c","ms":1,"reason":""},{"code":"d","ms":2147483647,"reason":""}]`
+	if got != want {
+		t.Fatalf("deferralsJSON = %s\nwant %s", got, want)
 	}
 }
