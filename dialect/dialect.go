@@ -172,6 +172,13 @@ type Queue interface {
 	// after a lost reply changes nothing and reports the same. It returns
 	// each outcome's Fate, in the order of outs.
 	Finish(ctx context.Context, outs []Outcome) ([]Fate, error)
+	// DeferDue moves on, in one statement, every due message of the
+	// deferrals' channels (as Claim does with those it meets) and returns
+	// how many. It reads every due message to find them, so the listener
+	// calls it only when its claims keep meeting many of them: then one
+	// statement beside the claims does what would otherwise take a share
+	// of every claim.
+	DeferDue(ctx context.Context, deferrals []Deferral) (int64, error)
 	// Channels loads relay.channel.
 	Channels(ctx context.Context) ([]channel.Channel, error)
 	// OnlyChannels makes Claim take only messages of these channels

@@ -53,8 +53,10 @@ type Listener struct {
 	outcomes chan finished
 	slots    chan struct{} // one token per message held; capacity Workers+BatchSize
 	freed    chan struct{} // signalled when slots are released
-	claims   atomic.Uint64 // claim counter, for tokens
-	leases   *leases       // of every message held, renewed by one goroutine
+	// deferWake asks for a bulk deferral of held-back channels (defer.go).
+	deferWake chan struct{}
+	claims    atomic.Uint64 // claim counter, for tokens
+	leases    *leases       // of every message held, renewed by one goroutine
 
 	// nextRetry is the earliest due time of a retry this listener wrote
 	// (UnixNano; 0 = none), so it claims a retry on time without polling.
@@ -98,16 +100,17 @@ func New(ctx context.Context, conn *dialect.Conn, cfg Config) (*Listener, error)
 	q.OnlyChannels(cfg.Channels)
 	capacity := cfg.Workers + cfg.BatchSize
 	l := &Listener{
-		cfg:      cfg,
-		conn:     conn,
-		queue:    q,
-		log:      cfg.Logger.With("listener", cfg.ID),
-		dispatch: newDispatcher(cfg.Workers),
-		outcomes: make(chan finished, capacity),
-		slots:    make(chan struct{}, capacity),
-		freed:    make(chan struct{}, 1),
-		leases:   newLeases(),
-		stopping: make(chan struct{}),
+		cfg:       cfg,
+		conn:      conn,
+		queue:     q,
+		log:       cfg.Logger.With("listener", cfg.ID),
+		dispatch:  newDispatcher(cfg.Workers),
+		outcomes:  make(chan finished, capacity),
+		slots:     make(chan struct{}, capacity),
+		freed:     make(chan struct{}, 1),
+		deferWake: make(chan struct{}, 1),
+		leases:    newLeases(),
+		stopping:  make(chan struct{}),
 	}
 	l.channels = newChannelCache(q, cfg, l.log)
 	cfg.Metrics.watch(conn, l)
@@ -172,6 +175,8 @@ func (l *Listener) Run(ctx context.Context) error {
 	defer func() { close(stopHealth); <-healthDone }()
 	claimed := make(chan struct{})
 	go func() { defer close(claimed); l.claimLoop(ctx) }()
+	deferDone := make(chan struct{})
+	go func() { defer close(deferDone); l.deferLoop(ctx) }()
 
 	<-ctx.Done()
 	// Shutting down. From here on everything is bounded by the deadline:
@@ -183,6 +188,7 @@ func (l *Listener) Run(ctx context.Context) error {
 	stopAbort := l.abortAt(stopBy)
 	defer stopAbort()
 	<-claimed
+	<-deferDone
 	// No more claims. Workers release what they have not started (they
 	// see ctx done) and finish what is in flight.
 	l.dispatch.close()
@@ -391,6 +397,9 @@ func (l *Listener) claim(ctx context.Context, n int) (int, error) {
 	}
 	if len(claimed)+deferred > 0 {
 		l.log.Debug("claimed", "n", len(claimed), "deferred", deferred, "token", token)
+	}
+	if bulkDeferWorth(len(claimed), deferred) {
+		l.wakeDefer()
 	}
 	return len(claimed) + deferred, nil
 }

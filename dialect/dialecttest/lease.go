@@ -181,6 +181,45 @@ func testClaimDefers(t *testing.T, h Harness) {
 	}
 }
 
+// DeferDue moves on every due message of the given channels in one
+// statement: not a message held under a live lease, nor another channel's.
+func testDeferDue(t *testing.T, h Harness) {
+	d := fresh(t, h)
+	d.webhook("slow", "http://127.0.0.1:1/", 5, 1000)
+	d.webhook("ok", "http://127.0.0.1:1/", 5, 1000)
+	d.setDefault("slow")
+	slow := d.push("s", "a,b,c", "t", "x")
+	d.setDefault("ok")
+	d.push("s", "d,e", "t", "x")
+	q := newQueue(t, d)
+	held, _, err := q.Claim(context.Background(), "held:1", 1, time.Hour, nil)
+	if err != nil || len(held) != 1 || held[0].Channel != "slow" {
+		t.Fatalf("claim: %+v, %v; want one slow message", held, err)
+	}
+	n, err := q.DeferDue(context.Background(), []dialect.Deferral{{Channel: "slow", For: time.Hour, Reason: "slow is parked (test)"}})
+	if err != nil || n != 2 {
+		t.Fatalf("DeferDue: %d, %v; want the 2 due slow messages", n, err)
+	}
+	for _, id := range slow {
+		if id == held[0].ID {
+			continue
+		}
+		if created, next := d.times(id); !next.Valid || next.Time.Sub(created) < 50*time.Minute {
+			t.Errorf("message %d: due at %v (created %v), want about an hour later", id, next, created)
+		}
+	}
+	if n := d.count(`SELECT count(*) FROM relay.message WHERE channel = 'slow' AND status = 'pending' AND attempts = 0 AND last_error = 'slow is parked (test)'`); n != 2 {
+		t.Errorf("%d deferred messages pending with their attempts and the reason, want 2", n)
+	}
+	if n := d.count(`SELECT count(*) FROM relay.message WHERE locked_by = 'held:1' AND status = 'sending'`); n != 1 {
+		t.Error("DeferDue touched a message held under a live lease")
+	}
+	got, deferred, err := q.Claim(context.Background(), "l:1", 10, time.Minute, nil)
+	if err != nil || len(got) != 2 || deferred != 0 || got[0].Channel != "ok" || got[1].Channel != "ok" {
+		t.Fatalf("claim after DeferDue: %+v, %d deferred, %v; want the 2 ok messages", got, deferred, err)
+	}
+}
+
 // Renew extends the leases of messages still held under their token and
 // reports only those.
 func testRenewLeases(t *testing.T, h Harness) {

@@ -39,6 +39,7 @@ func runListenerSuite(t *testing.T, h Harness) {
 	t.Run("WriteBackMessageDeleted", func(t *testing.T) { testWriteBackMessageDeleted(t, h) })
 	t.Run("UnclaimGivesBack", func(t *testing.T) { testUnclaimGivesBack(t, h) })
 	t.Run("ClaimDefers", func(t *testing.T) { testClaimDefers(t, h) })
+	t.Run("DeferDue", func(t *testing.T) { testDeferDue(t, h) })
 	t.Run("RenewLeases", func(t *testing.T) { testRenewLeases(t, h) })
 	t.Run("OversizeNotLoaded", func(t *testing.T) { testOversizeNotLoaded(t, h) })
 	t.Run("SlowEndpointHeldNotReclaimed", func(t *testing.T) { testSlowEndpointHeldNotReclaimed(t, h) })

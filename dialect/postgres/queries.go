@@ -79,6 +79,20 @@ UNION ALL
 SELECT d.id, '', '', '', '', '', '', '', '', NULL, '', now(), 0, 0, 0, true
 FROM deferred d`
 
+	// deferDue moves on every due message of the deferrals' channels ($1,
+	// $2, $3 as the claim's $5, $7, $8), as the claim does with those it
+	// meets. SKIP LOCKED: a row a claim holds is the claim's to defer.
+	deferDue = `
+UPDATE relay.message m
+SET status = 'pending', locked_by = NULL, locked_until = NULL,
+    next_attempt_at = now() + d.ms * (0.9 + 0.2 * random()) * interval '1 millisecond',
+    last_error = coalesce(nullif(d.reason, ''), m.last_error)
+FROM (SELECT id, channel FROM relay.message
+      WHERE next_attempt_at <= now() AND channel = ANY ($1::text[])
+      FOR UPDATE SKIP LOCKED) AS due
+JOIN unnest($1::text[], $2::bigint[], $3::text[]) AS d (channel, ms, reason) ON d.channel = due.channel
+WHERE m.id = due.id`
+
 	// unclaim gives back what a claim took when its reply was lost: the
 	// messages still sending under its token become due now, their attempt
 	// given back. next_attempt_at IS NOT NULL lets it scan the partial due

@@ -66,12 +66,7 @@ func (d Dialect) NewQueue(ctx context.Context, conn *dialect.Conn, opts dialect.
 // On a *sql.Conn the error comes back instead, and the listener gives back
 // what the token took (Unclaim).
 func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Duration, deferrals []dialect.Deferral) ([]dialect.Claimed, int, error) {
-	codes, ms, reasons := []string{}, []int64{}, []string{}
-	for _, d := range deferrals {
-		codes = append(codes, d.Channel)
-		ms = append(ms, max(d.For.Milliseconds(), 1))
-		reasons = append(reasons, d.Reason)
-	}
+	codes, ms, reasons := deferralArrays(deferrals)
 	conn, err := q.db.Conn(ctx)
 	if err != nil {
 		return nil, 0, q.d.Explain(err)
@@ -104,6 +99,28 @@ func (q *queue) Claim(ctx context.Context, token string, n int, lease time.Durat
 		out = append(out, c)
 	}
 	return out, deferred, q.d.Explain(rows.Err())
+}
+
+// deferralArrays are deferrals as the parallel arrays the claim and
+// deferDue unnest: codes, delays in ms (at least 1), reasons ("" keeps
+// last_error).
+func deferralArrays(deferrals []dialect.Deferral) (codes []string, ms []int64, reasons []string) {
+	codes, ms, reasons = []string{}, []int64{}, []string{}
+	for _, d := range deferrals {
+		codes = append(codes, d.Channel)
+		ms = append(ms, max(d.For.Milliseconds(), 1))
+		reasons = append(reasons, d.Reason)
+	}
+	return codes, ms, reasons
+}
+
+func (q *queue) DeferDue(ctx context.Context, deferrals []dialect.Deferral) (int64, error) {
+	codes, ms, reasons := deferralArrays(deferrals)
+	res, err := q.db.ExecContext(ctx, deferDue, pq.Array(codes), pq.Array(ms), pq.Array(reasons))
+	if err != nil {
+		return 0, q.d.Explain(err)
+	}
+	return res.RowsAffected()
 }
 
 func (q *queue) Unclaim(ctx context.Context, token string) (int64, error) {

@@ -104,6 +104,22 @@ SELECT id, LOWER(CONVERT(nvarchar(36), message_key)), event, sender, receiver, a
 FROM @claimed
 ORDER BY due_at, id;`
 
+	// deferDue moves on every due message of the deferrals' channels (@p1,
+	// the claim's @p5), as the claim does with those it meets. READPAST: a
+	// row a claim holds is the claim's to defer.
+	deferDue = `
+UPDATE m
+SET status = N'pending',
+    locked_by = NULL,
+    locked_until = NULL,
+    next_attempt_at = DATEADD(millisecond, CONVERT(int, d.ms * (0.9 + 0.2 * RAND(CHECKSUM(NEWID())))), SYSUTCDATETIME()),
+    last_error = CASE WHEN d.reason <> N'' THEN d.reason ELSE m.last_error END
+FROM relay.message AS m WITH (UPDLOCK, READPAST, ROWLOCK)
+INNER JOIN OPENJSON(@p1) WITH (
+    code nvarchar(100) '$.code', ms int '$.ms', reason nvarchar(max) '$.reason'
+) AS d ON d.code = m.channel
+WHERE m.next_attempt_at <= SYSUTCDATETIME() AND m.status IN (N'pending', N'sending');`
+
 	// unclaim gives back what a claim took when its reply was lost: the
 	// messages still sending under its token (@p1, compared exactly) become
 	// due now, their attempt given back.

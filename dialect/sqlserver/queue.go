@@ -124,6 +124,14 @@ func deferralsJSON(deferrals []dialect.Deferral) string {
 	return string(b)
 }
 
+func (q *queue) DeferDue(ctx context.Context, deferrals []dialect.Deferral) (int64, error) {
+	res, err := q.db.ExecContext(ctx, deferDue, mssql.NVarCharMax(deferralsJSON(deferrals)))
+	if err != nil {
+		return 0, q.d.Explain(err)
+	}
+	return res.RowsAffected()
+}
+
 func checkToken(token string) error {
 	if l := utf16Len(token); l > maxToken || l == 0 {
 		return fmt.Errorf("claim token %q: must be 1 to %d characters (relay.message.locked_by); use a shorter listener --id", token, maxToken)
