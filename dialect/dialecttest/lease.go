@@ -119,12 +119,9 @@ func testUnclaimGivesBack(t *testing.T, h Harness) {
 	}
 }
 
-// A claim moves on the due messages of the channels it is told to defer
-// (parked or saturated in the listener) instead of taking them: due later,
-// pending and unlocked (a lease that had run out included), attempts as
-// they were, last_error set or kept. They count against the claim's n,
-// and the next claim does not meet them again.
-func testClaimDefers(t *testing.T, h Harness) {
+// slowAndOK is a database with three messages on channel slow, then two
+// on ok (due later), and a queue on it; it returns the slow ones' ids.
+func slowAndOK(t *testing.T, h Harness) (*db, dialect.Queue, []int64) {
 	d := fresh(t, h)
 	d.webhook("slow", "http://127.0.0.1:1/", 5, 1000)
 	d.webhook("ok", "http://127.0.0.1:1/", 5, 1000)
@@ -132,13 +129,30 @@ func testClaimDefers(t *testing.T, h Harness) {
 	slow := d.push("s", "a,b,c", "t", "x")
 	d.setDefault("ok")
 	d.push("s", "d,e", "t", "x")
-	q := newQueue(t, d)
-	// A listener that died holding the oldest slow message: its lease ran out.
-	dead, _, err := q.Claim(context.Background(), "dead:1", 1, time.Hour, nil)
-	if err != nil || len(dead) != 1 || dead[0].Channel != "slow" {
-		t.Fatalf("first claim: %+v, %v; want one slow message", dead, err)
+	return d, newQueue(t, d), slow
+}
+
+// claimOneSlow claims the oldest message, which must be on slow, for an
+// hour.
+func claimOneSlow(t *testing.T, q dialect.Queue, token string) dialect.Claimed {
+	t.Helper()
+	got, _, err := q.Claim(context.Background(), token, 1, time.Hour, nil)
+	if err != nil || len(got) != 1 || got[0].Channel != "slow" {
+		t.Fatalf("claim %s: %+v, %v; want one slow message", token, got, err)
 	}
-	d.exec(`UPDATE relay.message SET next_attempt_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Minute), dead[0].ID)
+	return got[0]
+}
+
+// A claim moves on the due messages of the channels it is told to defer
+// (parked or saturated in the listener) instead of taking them: due later,
+// pending and unlocked (a lease that had run out included), attempts as
+// they were, last_error set or kept. They count against the claim's n,
+// and the next claim does not meet them again.
+func testClaimDefers(t *testing.T, h Harness) {
+	d, q, slow := slowAndOK(t, h)
+	// A listener that died holding the oldest slow message: its lease ran out.
+	dead := claimOneSlow(t, q, "dead:1")
+	d.exec(`UPDATE relay.message SET next_attempt_at = ? WHERE id = ?`, time.Now().UTC().Add(-time.Minute), dead.ID)
 
 	parked := []dialect.Deferral{{Channel: "slow", For: time.Hour, Reason: "slow is parked (test)"}}
 	got, deferred, err := q.Claim(context.Background(), "l:1", 4, time.Minute, parked)
@@ -154,7 +168,7 @@ func testClaimDefers(t *testing.T, h Harness) {
 			t.Fatal(err)
 		}
 		wantAttempts := 0
-		if id == dead[0].ID {
+		if id == dead.ID {
 			wantAttempts = 1 // the dead listener's claim still counts
 		}
 		if status != "pending" || lockedBy.Valid || attempts != wantAttempts || lastError != parked[0].Reason {
@@ -184,24 +198,14 @@ func testClaimDefers(t *testing.T, h Harness) {
 // DeferDue moves on every due message of the given channels in one
 // statement: not a message held under a live lease, nor another channel's.
 func testDeferDue(t *testing.T, h Harness) {
-	d := fresh(t, h)
-	d.webhook("slow", "http://127.0.0.1:1/", 5, 1000)
-	d.webhook("ok", "http://127.0.0.1:1/", 5, 1000)
-	d.setDefault("slow")
-	slow := d.push("s", "a,b,c", "t", "x")
-	d.setDefault("ok")
-	d.push("s", "d,e", "t", "x")
-	q := newQueue(t, d)
-	held, _, err := q.Claim(context.Background(), "held:1", 1, time.Hour, nil)
-	if err != nil || len(held) != 1 || held[0].Channel != "slow" {
-		t.Fatalf("claim: %+v, %v; want one slow message", held, err)
-	}
+	d, q, slow := slowAndOK(t, h)
+	held := claimOneSlow(t, q, "held:1")
 	n, err := q.DeferDue(context.Background(), []dialect.Deferral{{Channel: "slow", For: time.Hour, Reason: "slow is parked (test)"}})
 	if err != nil || n != 2 {
 		t.Fatalf("DeferDue: %d, %v; want the 2 due slow messages", n, err)
 	}
 	for _, id := range slow {
-		if id == held[0].ID {
+		if id == held.ID {
 			continue
 		}
 		if created, next := d.times(id); !next.Valid || next.Time.Sub(created) < 50*time.Minute {
