@@ -77,9 +77,10 @@ func (l *lab) explainClaim(ctx context.Context, d *database) error {
 	var plan []string
 	err = pgx.BeginFunc(ctx, d.pool, func(tx pgx.Tx) error {
 		// The listener's arguments with its defaults: every channel ($4),
-		// none skipped ($5), durable claims ($6, synchronous_commit on).
+		// no channel deferred ($5 codes, $7 delays, $8 reasons), durable
+		// claims ($6, synchronous_commit on).
 		rows, err := tx.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+claim, batch, "bench-explain", leaseMs,
-			[]string{}, []string{}, "on")
+			[]string{}, []string{}, "on", []int64{}, []string{})
 		if err != nil {
 			return err
 		}
