@@ -98,6 +98,8 @@ type Admin interface {
 	// Backlog returns the number of due messages and how long the oldest of
 	// them has been due.
 	Backlog(ctx context.Context, db *sql.DB) (Backlog, error)
+	// HookFailures sums up relay_api.hook_failures by hook, in hook order.
+	HookFailures(ctx context.Context, db *sql.DB) ([]HookFailures, error)
 }
 
 // Health is relay.channel_health (migration 10): each listener's view of
@@ -338,6 +340,15 @@ type Count struct {
 type Backlog struct {
 	Due       int64         // messages whose next_attempt_at has passed
 	OldestDue time.Duration // how long the oldest due message has waited since it became due
+}
+
+// HookFailures is one hook's failing runs (relay_api.hook_failures): the
+// messages' outcomes are recorded; the hook calls are retried on their own.
+type HookFailures struct {
+	Hook      string
+	Runs      int64     // queued hook runs whose last attempt failed
+	Since     time.Time // when the oldest of them was queued
+	LastError string    // the error of the most recent failure
 }
 
 // ObjectRecord is a row of relay.schema_object.

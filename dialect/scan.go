@@ -41,6 +41,22 @@ func ScanCounts(rows *sql.Rows) ([]Count, error) {
 	return out, rows.Err()
 }
 
+// ScanHookFailures reads (hook, runs, since, last error) rows.
+func ScanHookFailures(rows *sql.Rows) ([]HookFailures, error) {
+	defer rows.Close()
+	var out []HookFailures
+	for rows.Next() {
+		var h HookFailures
+		var lastError sql.NullString
+		if err := rows.Scan(&h.Hook, &h.Runs, &h.Since, &lastError); err != nil {
+			return nil, err
+		}
+		h.LastError = lastError.String
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
 // ScanChannels reads relay.channel rows as (code, kind, target, config as
 // text, secret_env (empty when NULL), enabled, max_attempts, timeout_ms,
 // rate_per_minute (0 when NULL)).

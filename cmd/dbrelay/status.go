@@ -41,6 +41,10 @@ func statusCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			hooks, err := conn.Dialect.HookFailures(c.Context, conn.DB)
+			if err != nil {
+				return err
+			}
 			byChannel := map[string]map[string]int64{}
 			for _, n := range counts {
 				if byChannel[n.Channel] == nil {
@@ -56,6 +60,7 @@ func statusCommand() *cli.Command {
 					"due":                backlog.Due,
 					"oldest_due_seconds": backlog.OldestDue.Seconds(),
 					"channel_health":     healthJSON(stats),
+					"hook_failures":      hooksJSON(hooks),
 				})
 			}
 			names := make([]string, 0, len(byChannel))
@@ -87,6 +92,9 @@ func statusCommand() *cli.Command {
 					fmt.Fprintln(c.App.Writer, line)
 				}
 			}
+			for _, h := range hooks {
+				fmt.Fprintln(c.App.Writer, hookLine(h))
+			}
 			return nil
 		},
 	}
@@ -115,6 +123,31 @@ func healthJSON(stats []dialect.ChannelStat) []map[string]any {
 	for _, s := range stats {
 		out = append(out, map[string]any{"channel": s.Channel, "up": s.Up, "reason": s.Reason,
 			"parked_until": s.ParkedUntil, "waiting": s.Waiting})
+	}
+	return out
+}
+
+// hookLine is a line of `dbrelay status` for a hook whose calls are
+// failing (relay_api.hook_failures). The messages are finished either way;
+// the line is for whoever owns the hook.
+func hookLine(h dialect.HookFailures) string {
+	return fmt.Sprintf("hook %s: FAILING for %d finished messages since %s (retried on its own; see relay_api.hook_failures), latest error: %s",
+		h.Hook, h.Runs, h.Since.UTC().Format(time.RFC3339), cut(oneLine(h.LastError), 300))
+}
+
+// cut is s cut to at most max runes, with an ellipsis.
+func cut(s string, max int) string {
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+// hooksJSON is the hooks' failures for `dbrelay status --json`.
+func hooksJSON(hs []dialect.HookFailures) []map[string]any {
+	out := make([]map[string]any, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, map[string]any{"hook": h.Hook, "runs": h.Runs, "since": h.Since, "last_error": h.LastError})
 	}
 	return out
 }

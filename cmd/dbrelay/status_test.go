@@ -31,3 +31,15 @@ func TestStatusHealthLines(t *testing.T) {
 		}
 	}
 }
+
+// A failing hook gets one line: which hook, how many messages, since when,
+// and its latest error on one line, cut when long.
+func TestStatusHookLine(t *testing.T) {
+	since := time.Date(2026, 11, 30, 8, 0, 0, 0, time.FixedZone("CET", 3600))
+	got := hookLine(dialect.HookFailures{Hook: "relay.on_outcome", Runs: 3, Since: since,
+		LastError: "relation \"crm.task\" does not exist\n  CONTEXT: PL/pgSQL function " + strings.Repeat("x", 400)})
+	want := `hook relay.on_outcome: FAILING for 3 finished messages since 2026-11-30T07:00:00Z (retried on its own; see relay_api.hook_failures), latest error: relation "crm.task" does not exist CONTEXT: PL/pgSQL function xxx`
+	if !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "x…") || strings.Contains(got, "\n") {
+		t.Fatalf("hook line:\n%s\nwant it to start with\n%s\nand end cut with …", got, want)
+	}
+}

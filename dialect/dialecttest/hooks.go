@@ -1,7 +1,9 @@
 package dialecttest
 
 import (
+	"context"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -45,11 +47,20 @@ func testFailingHookAfterWriteBack(t *testing.T, h Harness) {
 	if n := d.count(`SELECT COUNT(*) FROM relay_api.hook_failures WHERE status = 'sent' AND channel = 'crm' AND hook = 'relay.on_outcome' AND failed_at IS NOT NULL`); n != 3 {
 		t.Errorf("hook_failures describes %d of 3 failures", n)
 	}
+	// What `dbrelay status` prints of them.
+	sums, err := d.Dialect.HookFailures(context.Background(), d.DB)
+	if err != nil || len(sums) != 1 || sums[0].Hook != "relay.on_outcome" || sums[0].Runs != 3 ||
+		!strings.Contains(sums[0].LastError, "hook is broken") || sums[0].Since.IsZero() || time.Since(sums[0].Since) > time.Hour {
+		t.Errorf("HookFailures = %+v, %v; want relay.on_outcome failing for 3 runs since just now, with its error", sums, err)
+	}
 
 	// Fixed: each outcome's hook runs once, and the failures are gone.
 	d.exec(h.SQL("recording hook"))
 	d.waitUntil("the fixed hook ran", 20*time.Second, `SELECT CASE WHEN COUNT(*) = 3 THEN 1 ELSE 0 END FROM host_log`)
 	d.waitUntil("no failures left", 20*time.Second, `SELECT CASE WHEN COUNT(*) = 0 THEN 1 ELSE 0 END FROM relay_api.hook_failures`)
+	if sums, err := d.Dialect.HookFailures(context.Background(), d.DB); err != nil || len(sums) != 0 {
+		t.Errorf("HookFailures after the fix = %+v, %v; want none", sums, err)
+	}
 	for _, id := range ids {
 		if n := d.count(`SELECT COUNT(*) FROM host_log WHERE note = ?`, "sent "+strconv.FormatInt(id, 10)); n != 1 {
 			t.Errorf("the hook ran %d times for message %d, want once", n, id)

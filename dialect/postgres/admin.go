@@ -83,3 +83,13 @@ func (d Dialect) Backlog(ctx context.Context, db *sql.DB) (dialect.Backlog, erro
 	b.OldestDue = time.Duration(seconds * float64(time.Second))
 	return b, nil
 }
+
+// HookFailures sums up relay_api.hook_failures by hook.
+func (d Dialect) HookFailures(ctx context.Context, db *sql.DB) ([]dialect.HookFailures, error) {
+	rows, err := db.QueryContext(ctx, hookFailures)
+	if err != nil {
+		return nil, d.Explain(err)
+	}
+	hs, err := dialect.ScanHookFailures(rows)
+	return hs, d.Explain(err)
+}

@@ -217,6 +217,12 @@ SELECT channel, status, count(*) FROM relay.message GROUP BY channel, status ORD
 	backlog = `
 SELECT count(*), coalesce(extract(epoch FROM now() - min(next_attempt_at)), 0)
 FROM relay.message WHERE next_attempt_at <= now()`
+
+	// hookFailures sums up relay_api.hook_failures by hook: how many runs,
+	// the oldest queued, the latest error.
+	hookFailures = `
+SELECT hook, count(*), min(created_at), (array_agg(last_error ORDER BY failed_at DESC NULLS LAST))[1]
+FROM relay_api.hook_failures GROUP BY hook ORDER BY hook`
 )
 
 // Schema: migrations and the repeatable objects' bookkeeping.

@@ -312,6 +312,16 @@ SELECT channel, status, COUNT_BIG(*) FROM relay.message GROUP BY channel, status
 SELECT COUNT_BIG(*), ISNULL(DATEDIFF_BIG(millisecond, MIN(next_attempt_at), SYSUTCDATETIME()), 0)
 FROM relay.message
 WHERE next_attempt_at <= SYSUTCDATETIME() AND status IN (N'pending', N'sending')`
+
+	// hookFailures sums up relay_api.hook_failures by hook: how many runs,
+	// the oldest queued, the latest error.
+	hookFailures = `
+SELECT f.hook, COUNT_BIG(*), MIN(f.created_at),
+       (SELECT TOP (1) l.last_error FROM relay_api.hook_failures AS l
+        WHERE l.hook = f.hook ORDER BY l.failed_at DESC, l.id DESC)
+FROM relay_api.hook_failures AS f
+GROUP BY f.hook
+ORDER BY f.hook;`
 )
 
 // Schema: migrations and the repeatable objects' bookkeeping.
