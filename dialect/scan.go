@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -39,6 +40,19 @@ func ScanCounts(rows *sql.Rows) ([]Count, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// QueryScan runs query on db and reads its rows with scan, passing every
+// error through explain (the dialect's Explain): the body of each dialect's
+// read-only Admin and Health methods.
+func QueryScan[T any](ctx context.Context, db *sql.DB, explain func(error) error, scan func(*sql.Rows) (T, error), query string, args ...any) (T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		var zero T
+		return zero, explain(err)
+	}
+	v, err := scan(rows)
+	return v, explain(err)
 }
 
 // ScanHookFailures reads (hook, runs, since, last error) rows.

@@ -55,22 +55,12 @@ func (d Dialect) RetryDead(ctx context.Context, db *sql.DB, channel string) ([]i
 }
 
 func (d Dialect) queryIDs(ctx context.Context, db *sql.DB, query string, args ...any) ([]int64, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, d.Explain(err)
-	}
-	ids, err := dialect.ScanIDs(rows)
-	return ids, d.Explain(err)
+	return dialect.QueryScan(ctx, db, d.Explain, dialect.ScanIDs, query, args...)
 }
 
 // Counts returns message counts by channel and status.
 func (d Dialect) Counts(ctx context.Context, db *sql.DB) ([]dialect.Count, error) {
-	rows, err := db.QueryContext(ctx, countByChannelStatus)
-	if err != nil {
-		return nil, d.Explain(err)
-	}
-	counts, err := dialect.ScanCounts(rows)
-	return counts, d.Explain(err)
+	return dialect.QueryScan(ctx, db, d.Explain, dialect.ScanCounts, countByChannelStatus)
 }
 
 // Backlog counts due messages and the age of the oldest since it became due.
@@ -86,10 +76,5 @@ func (d Dialect) Backlog(ctx context.Context, db *sql.DB) (dialect.Backlog, erro
 
 // HookFailures sums up relay_api.hook_failures by hook.
 func (d Dialect) HookFailures(ctx context.Context, db *sql.DB) ([]dialect.HookFailures, error) {
-	rows, err := db.QueryContext(ctx, hookFailures)
-	if err != nil {
-		return nil, d.Explain(err)
-	}
-	hs, err := dialect.ScanHookFailures(rows)
-	return hs, d.Explain(err)
+	return dialect.QueryScan(ctx, db, d.Explain, dialect.ScanHookFailures, hookFailures)
 }

@@ -78,19 +78,9 @@ func (d Dialect) ForgetHealth(ctx context.Context, db *sql.DB, listener string) 
 }
 
 func (d Dialect) Waiting(ctx context.Context, db *sql.DB) (map[string]int64, error) {
-	rows, err := db.QueryContext(ctx, waitingByChannel)
-	if err != nil {
-		return nil, d.Explain(err)
-	}
-	w, err := dialect.ScanWaiting(rows)
-	return w, d.Explain(err)
+	return dialect.QueryScan(ctx, db, d.Explain, dialect.ScanWaiting, waitingByChannel)
 }
 
 func (d Dialect) ChannelStats(ctx context.Context, db *sql.DB) ([]dialect.ChannelStat, error) {
-	rows, err := db.QueryContext(ctx, channelStats)
-	if err != nil {
-		return nil, d.Explain(err)
-	}
-	s, err := dialect.ScanChannelStats(rows)
-	return s, d.Explain(err)
+	return dialect.QueryScan(ctx, db, d.Explain, dialect.ScanChannelStats, channelStats)
 }
