@@ -12,6 +12,7 @@ import (
 	"time"
 
 	dbrelay "github.com/dbrelay/dbrelay"
+	"github.com/dbrelay/dbrelay/channel"
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/dialect/dialecttest"
 	"github.com/dbrelay/dbrelay/dialect/postgres"
@@ -343,5 +344,85 @@ END $$`,
 		if setting != tc.want {
 			t.Errorf("AsyncClaims %v: the claim ran with synchronous_commit %q, want %q", tc.async, setting, tc.want)
 		}
+	}
+}
+
+// A write-back retried while its first run (whose reply was lost) is still
+// executing on the server waits for that run at the row locks, and must
+// then report the outcome applied, as the first run made it: the metrics
+// count what the database holds (issue 13, defect 3). Here the first run is
+// a transaction of the test's own holding the same changes uncommitted.
+func TestWriteBackRetryRacingFirstRun(t *testing.T) {
+	c, err := dialect.Open(pgtest.Migrated(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.DB.Exec(`INSERT INTO relay.channel (code, kind, target) VALUES ('hook', 'webhook', 'http://127.0.0.1:1/')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DB.Exec(`INSERT INTO relay.message (sender, receiver, channel, title) VALUES ('s', 'r', 'hook', 't')`); err != nil {
+		t.Fatal(err)
+	}
+	q, err := postgres.Dialect{}.NewQueue(ctx, c, dialect.QueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer q.Close()
+	got, _, err := q.Claim(ctx, "l:1", 1, time.Hour, nil)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("claim: %+v, %v", got, err)
+	}
+	out := dialect.Outcome{ID: got[0].ID, Token: got[0].Token, Status: dialect.StatusSent, Attempt: got[0].Attempt,
+		StartedAt: time.Now(), Result: channel.Result{Outcome: channel.Sent, StatusCode: 200}}
+
+	first, err := c.DB.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Rollback()
+	for _, stmt := range []string{
+		`UPDATE relay.message SET status = 'sent', next_attempt_at = NULL, locked_by = NULL, locked_until = NULL, sent_at = now() WHERE id = $1`,
+		`INSERT INTO relay.delivery (message_id, claim_token, attempt, applied, started_at, duration_ms, outcome) VALUES ($1, 'l:1', 1, true, now(), 1, 'sent')`,
+	} {
+		if _, err := first.Exec(stmt, out.ID); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	type result struct {
+		fates []dialect.Fate
+		err   error
+	}
+	retry := make(chan result, 1)
+	go func() {
+		fates, err := q.Finish(ctx, []dialect.Outcome{out})
+		retry <- result{fates, err}
+	}()
+	// The retry must be waiting on the first run's locks before it commits.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var waiting int
+		if err := c.DB.QueryRow(`SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the retried write-back never waited for the first run")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := first.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-retry
+	if r.err != nil || len(r.fates) != 1 || r.fates[0] != dialect.Applied {
+		t.Fatalf("retried write-back: fates %v, err %v; want applied (the first run applied it)", r.fates, r.err)
+	}
+	var rows int
+	if err := c.DB.QueryRow(`SELECT count(*) FROM relay.delivery WHERE message_id = $1`, out.ID).Scan(&rows); err != nil || rows != 1 {
+		t.Fatalf("%d attempt rows (%v), want 1", rows, err)
 	}
 }

@@ -38,7 +38,7 @@ func Scenarios() []Scenario {
 		{Name: "pg-restart-fast", Issue: "passes today", N: 20000, Run: pgRestartFast,
 			About: "PostgreSQL restarted 3 times (-m fast) mid-drain: nothing lost, nothing twice"},
 		{Name: "conn-cuts", Issue: "passes today", N: 20000, Run: connCuts,
-			About: "every database connection cut every 250 ms during the drain"},
+			About: "every database connection cut each time another 1% of the messages is finished (at least every 250 ms) during the drain"},
 		{Name: "flapping", Issue: "passes today", N: 5000, Run: flapping,
 			About: "the endpoint answers 30% 503 and leaves 3% hanging past the 1 s timeout"},
 		{Name: "host-concurrency", Issue: "passes today", N: 20000, Run: hostConcurrency,
