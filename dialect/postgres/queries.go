@@ -125,14 +125,7 @@ RETURNING m.id, m.locked_by`
 	// whole batch). It returns each outcome's fate, by its position i:
 	// applied (now, or by an earlier run of the same write-back), deleted,
 	// or superseded (fenced off: the message was claimed again).
-	//
-	// An earlier run's attempt row is read through the conflict (DO UPDATE
-	// that changes nothing, RETURNING it), not with a plain SELECT: a retry
-	// sent while the first run, whose reply was lost, is still executing on
-	// the server waits for it at the row locks, and a SELECT would still
-	// read the statement's snapshot from before the first run committed
-	// and call its own outcome superseded (seen in make chaos's conn-cuts:
-	// the sent metric short by 2).
+
 	finishBatch = `
 WITH r AS (
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::boolean[],
@@ -162,19 +155,27 @@ WITH r AS (
            r.outcome, nullif(r.response_code, 0), nullif(r.error, '')
     FROM r
     WHERE NOT r.released AND EXISTS (SELECT 1 FROM relay.message m WHERE m.id = r.id)
-    ON CONFLICT (message_id, claim_token, attempt) DO UPDATE SET applied = relay.delivery.applied
-    RETURNING message_id, claim_token, attempt, applied
+    ON CONFLICT (message_id, claim_token, attempt) DO NOTHING
 )
 SELECT CASE
            WHEN r.i IN (SELECT i FROM done) THEN 'applied'
-           WHEN EXISTS (SELECT 1 FROM attempts a
-                        WHERE a.message_id = r.id AND a.claim_token = r.token AND a.attempt = r.attempt
-                          AND a.applied) THEN 'applied'
            WHEN NOT EXISTS (SELECT 1 FROM relay.message m WHERE m.id = r.id) THEN 'deleted'
+           WHEN EXISTS (SELECT 1 FROM relay.delivery d
+                        WHERE d.message_id = r.id AND d.claim_token = r.token AND d.attempt = r.attempt
+                          AND d.applied) THEN 'applied'
            ELSE 'superseded'
        END
 FROM r
 ORDER BY r.i`
+
+	// appliedEarlier re-reads, in a statement of its own, which of the
+	// outcomes finishBatch called superseded an earlier run of the same
+	// write-back applied (by position in the arrays, from 1). See Finish.
+	appliedEarlier = `
+SELECT r.i
+FROM unnest($1::bigint[], $2::text[], $3::integer[]) WITH ORDINALITY AS r (id, token, attempt, i)
+JOIN relay.delivery d ON d.message_id = r.id AND d.claim_token = r.token AND d.attempt = r.attempt
+WHERE d.applied`
 
 	loadChannels = `
 SELECT code, kind, target, config::text, coalesce(secret_env, ''), enabled, max_attempts, timeout_ms,
