@@ -447,6 +447,10 @@ func testFencedWriteBack(t *testing.T, h Harness) {
 	if got := strings.Join(d.deliveries(id), " "); got != "1:sent:200 2:transient:503" {
 		t.Fatalf("deliveries = %s", got)
 	}
+	// relay_api.deliveries shows which attempt decided the status.
+	if n := d.count(`SELECT count(*) FROM relay_api.deliveries WHERE message_id = ? AND ((attempt = 1 AND applied = ?) OR (attempt = 2 AND applied = ?))`, id, false, true); n != 2 {
+		t.Fatalf("relay_api.deliveries shows %d of 2 attempts with applied as recorded", n)
+	}
 	// The stale attempt is recorded, marked as not applied.
 	if n := d.count(`SELECT count(*) FROM relay.delivery WHERE message_id = ? AND claim_token = 'old:1' AND applied = ?`, id, false); n != 1 {
 		t.Fatalf("%d not-applied rows for the stale attempt, want 1", n)
