@@ -4,16 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/internal/imaptest"
+	"github.com/dbrelay/dbrelay/internal/logbuf"
 	"github.com/dbrelay/dbrelay/mailin"
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,13 +35,13 @@ type rig struct {
 	conn *dialect.Conn
 	cfg  mailin.Config
 	reg  *prometheus.Registry
-	logs *syncBuffer
+	logs *logbuf.Buffer
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	t.Parallel()
-	r := &rig{t: t, imap: imaptest.Start(t), url: pgtest.Migrated(t), reg: prometheus.NewRegistry(), logs: &syncBuffer{}}
+	r := &rig{t: t, imap: imaptest.Start(t), url: pgtest.Migrated(t), reg: prometheus.NewRegistry(), logs: &logbuf.Buffer{}}
 	conn, err := dialect.Open(r.url)
 	if err != nil {
 		t.Fatal(err)
@@ -168,25 +167,6 @@ func (r *rig) outcomes() map[string]int {
 	}
 	return out
 }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-var _ io.Writer = (*syncBuffer)(nil)
 
 // row is a stored mail's columns the tests compare.
 type row struct {

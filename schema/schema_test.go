@@ -13,6 +13,7 @@ import (
 
 	"github.com/dbrelay/dbrelay/dialect"
 	"github.com/dbrelay/dbrelay/dialect/postgres"
+	"github.com/dbrelay/dbrelay/internal/schematest"
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
 	"github.com/dbrelay/dbrelay/schema"
 	"github.com/golang-migrate/migrate/v4"
@@ -65,7 +66,7 @@ func objectOf(t *testing.T, m *schema.Migrator, path string) (*schema.Status, sc
 // defaults, and their constraints and indexes: what "the same tables" means.
 func tables(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	return lines(t, db, `
+	return schematest.Lines(t, db, `
 SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '')
 FROM information_schema.columns WHERE table_schema = 'relay' AND table_name <> 'schema_migrations'
 UNION ALL
@@ -74,28 +75,6 @@ FROM pg_constraint WHERE connamespace = 'relay'::regnamespace AND conrelid::regc
 UNION ALL
 SELECT indexdef FROM pg_indexes WHERE schemaname = 'relay' AND tablename <> 'schema_migrations'
 ORDER BY 1`)
-}
-
-// lines runs a query of one text column and returns its rows.
-func lines(t *testing.T, db *sql.DB, query string) []string {
-	t.Helper()
-	rows, err := db.Query(query)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func count(t *testing.T, db *sql.DB, query string, args ...any) int {
@@ -171,7 +150,7 @@ func TestUpDownUp(t *testing.T) {
 // recorded lists relay.schema_object: path, checksums, when applied.
 func recorded(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	out := lines(t, db, `SELECT path || ' ' || file_sha256 || ' ' || db_sha256 || ' ' || applied_at FROM relay.schema_object ORDER BY path`)
+	out := schematest.Lines(t, db, `SELECT path || ' ' || file_sha256 || ' ' || db_sha256 || ' ' || applied_at FROM relay.schema_object ORDER BY path`)
 	if len(out) < 10 {
 		t.Fatalf("relay.schema_object has %d rows", len(out))
 	}

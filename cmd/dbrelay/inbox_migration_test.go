@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	dbrelay "github.com/dbrelay/dbrelay"
+	"github.com/dbrelay/dbrelay/internal/schematest"
 	"github.com/dbrelay/dbrelay/pgserver/pgtest"
 )
 
@@ -14,7 +15,7 @@ import (
 // indexes, constraints, triggers, views and routines, one string each.
 func catalog(t *testing.T, db *sql.DB) []string {
 	t.Helper()
-	rows, err := db.Query(`
+	out := schematest.Lines(t, db, `
 SELECT 'column ' || table_schema || '.' || table_name || '.' || column_name || ' ' || data_type
 FROM information_schema.columns WHERE table_schema IN ('relay', 'relay_api')
 UNION ALL SELECT 'index ' || schemaname || '.' || indexname FROM pg_indexes WHERE schemaname = 'relay'
@@ -25,21 +26,6 @@ UNION ALL SELECT 'trigger ' || tgrelid::regclass || '.' || tgname FROM pg_trigge
 UNION ALL SELECT 'routine ' || p.oid::regprocedure FROM pg_proc p
     WHERE p.pronamespace IN ('relay'::regnamespace, 'relay_api'::regnamespace)
 UNION ALL SELECT 'object ' || path FROM relay.schema_object`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
 	slices.Sort(out)
 	return out
 }

@@ -1,19 +1,18 @@
 package dialecttest
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"io"
 	"log/slog"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/dbrelay/dbrelay/channel"
 	"github.com/dbrelay/dbrelay/dialect"
+	"github.com/dbrelay/dbrelay/internal/logbuf"
 )
 
 // The claim's lifecycle under faults (issue 13): idempotent write-backs,
@@ -39,6 +38,18 @@ func claimAll(t *testing.T, q dialect.Queue, token string, want int, lease time.
 	return got
 }
 
+// twoClaimed is a database with two messages on channel hook, both claimed
+// for a minute under token l:1 by the queue it returns, oldest first.
+func twoClaimed(t *testing.T, h Harness) (*db, dialect.Queue, []dialect.Claimed) {
+	t.Helper()
+	d := fresh(t, h)
+	d.webhook("hook", "http://127.0.0.1:1/", 5, 1000)
+	d.setDefault("hook")
+	d.push("s", "a,b", "t", "x")
+	q := newQueue(t, d)
+	return d, q, claimAll(t, q, "l:1", 2, time.Minute)
+}
+
 func sentOutcome(c dialect.Claimed) dialect.Outcome {
 	return dialect.Outcome{ID: c.ID, Token: c.Token, Status: dialect.StatusSent, Attempt: c.Attempt,
 		StartedAt: time.Now(), Result: channel.Result{Outcome: channel.Sent, StatusCode: 200}}
@@ -48,12 +59,7 @@ func sentOutcome(c dialect.Claimed) dialect.Outcome {
 // listener ran it again) records each attempt once and reports the
 // outcome applied both times, so the metrics count what the database holds.
 func testWriteBackIdempotent(t *testing.T, h Harness) {
-	d := fresh(t, h)
-	d.webhook("hook", "http://127.0.0.1:1/", 5, 1000)
-	d.setDefault("hook")
-	ids := d.push("s", "a,b", "t", "x")
-	q := newQueue(t, d)
-	got := claimAll(t, q, "l:1", 2, time.Minute)
+	d, q, got := twoClaimed(t, h)
 	outs := []dialect.Outcome{sentOutcome(got[0]), sentOutcome(got[1])}
 	for run := 1; run <= 2; run++ {
 		fates, err := q.Finish(context.Background(), outs)
@@ -61,9 +67,9 @@ func testWriteBackIdempotent(t *testing.T, h Harness) {
 			t.Fatalf("write-back run %d: fates %v, err %v; want both applied", run, fates, err)
 		}
 	}
-	for _, id := range ids {
-		if got := strings.Join(d.deliveries(id), " "); got != "1:sent:200" {
-			t.Errorf("message %d: deliveries %q, want one attempt", id, got)
+	for _, c := range got {
+		if rows := strings.Join(d.deliveries(c.ID), " "); rows != "1:sent:200" {
+			t.Errorf("message %d: deliveries %q, want one attempt", c.ID, rows)
 		}
 	}
 }
@@ -71,12 +77,7 @@ func testWriteBackIdempotent(t *testing.T, h Harness) {
 // A message deleted while in flight fails nothing: the other outcomes of
 // its batch are written, and its own is reported deleted.
 func testWriteBackMessageDeleted(t *testing.T, h Harness) {
-	d := fresh(t, h)
-	d.webhook("hook", "http://127.0.0.1:1/", 5, 1000)
-	d.setDefault("hook")
-	d.push("s", "a,b", "t", "x")
-	q := newQueue(t, d)
-	got := claimAll(t, q, "l:1", 2, time.Minute)
+	d, q, got := twoClaimed(t, h)
 	d.exec(`DELETE FROM relay.message WHERE id = ?`, got[0].ID)
 	fates, err := q.Finish(context.Background(), []dialect.Outcome{sentOutcome(got[0]), sentOutcome(got[1])})
 	if err != nil {
@@ -227,12 +228,7 @@ func testDeferDue(t *testing.T, h Harness) {
 // Renew extends the leases of messages still held under their token and
 // reports only those.
 func testRenewLeases(t *testing.T, h Harness) {
-	d := fresh(t, h)
-	d.webhook("hook", "http://127.0.0.1:1/", 5, 1000)
-	d.setDefault("hook")
-	d.push("s", "a,b", "t", "x")
-	q := newQueue(t, d)
-	got := claimAll(t, q, "l:1", 2, time.Minute)
+	d, q, got := twoClaimed(t, h)
 	lockedUntil := func(id int64) time.Time {
 		var at time.Time
 		if err := d.DB.QueryRow(d.rebind(`SELECT locked_until FROM relay.message WHERE id = ?`), id).Scan(&at); err != nil {
@@ -314,7 +310,7 @@ func testSlowEndpointHeldNotReclaimed(t *testing.T, h Harness) {
 	d.push("s", strings.Join(names, ","), "t", "x")
 	cfg := TestConfig(t)
 	cfg.Workers, cfg.BatchSize, cfg.Lease = 4, 30, 2*time.Second
-	logs := &syncBuffer{}
+	logs := &logbuf.Buffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(logs, testWriter{t}), &slog.HandlerOptions{Level: slog.LevelWarn}))
 	StartListener(t, d.Conn, cfg)
 	d.waitUntil("all sent", 30*time.Second, `SELECT CASE WHEN count(*) = 24 THEN 1 ELSE 0 END FROM relay.message WHERE status = 'sent'`)
@@ -333,22 +329,4 @@ func testSlowEndpointHeldNotReclaimed(t *testing.T, h Harness) {
 	if out := logs.String(); strings.Contains(out, "given back unsent") || strings.Contains(out, "not applied") {
 		t.Errorf("leases ran out while held:\n%s", out)
 	}
-}
-
-// syncBuffer collects log output from the listener's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

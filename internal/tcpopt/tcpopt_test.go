@@ -10,28 +10,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/dbrelay/dbrelay/internal/smtptest"
 )
 
-// server accepts connections on 127.0.0.1 and never writes: a silent peer
-// whose kernel still acknowledges.
-func server(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { c.Close() })
-		}
-	}()
-	return ln.Addr().String()
-}
+// server is a silent peer on 127.0.0.1: it accepts connections and never
+// writes, while its kernel still acknowledges.
+func server(t *testing.T) string { return smtptest.Stalled(t) }
 
 func TestSocketOptions(t *testing.T) {
 	d := New()
